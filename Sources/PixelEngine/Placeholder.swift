@@ -1,0 +1,1 @@
+// PixelEngine: placeholder until its issue lands; see Package.swift for this module's job.

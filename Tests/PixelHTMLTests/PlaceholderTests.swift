@@ -1,0 +1,6 @@
+import Testing
+@testable import PixelHTML
+
+@Suite struct PixelHTMLPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}

@@ -1,0 +1,6 @@
+import Testing
+@testable import PixelMIME
+
+@Suite struct PixelMIMEPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}

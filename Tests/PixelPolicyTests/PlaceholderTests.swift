@@ -1,0 +1,6 @@
+import Testing
+@testable import PixelPolicy
+
+@Suite struct PixelPolicyPlaceholder {
+    @Test func builds() { #expect(Bool(true)) }
+}
