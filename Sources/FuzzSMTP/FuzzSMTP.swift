@@ -7,6 +7,9 @@
 // - DotEncoder -> DotDecoder: decode(encode(x)) == x with bare CR/LF normalised and a final CRLF.
 // Without -DFUZZING the executable replays files given as arguments (reproducers) through the
 // same checks, so a crash found by the fuzzer can be debugged in a normal build.
+// Build:  swift build -c debug --product fuzz-smtp --sanitize fuzzer -Xswiftc -sanitize=fuzzer,address \
+//           -Xswiftc -DFUZZING --scratch-path .build-fuzz
+// Run:    SWIFT_BACKTRACE=enable=no .build-fuzz/debug/fuzz-smtp -runs=1000000 [CORPUS_DIR]
 import PixelSMTP
 
 @_cdecl("LLVMFuzzerTestOneInput")
