@@ -39,4 +39,14 @@ extension ByteStream {
         out.removeSubrange(n...)
         return out
     }
+
+    /// Reads into the whole of `buffer`; returns the byte count (0 at end of stream).
+    public func read(into buffer: inout [UInt8], deadline: Deadline) throws(NetError) -> Int {
+        var failure: NetError?
+        let n = buffer.withUnsafeMutableBytes { p -> Int in
+            do throws(NetError) { return try read(into: p, deadline: deadline) } catch { failure = error; return 0 }
+        }
+        if let failure { throw failure }
+        return n
+    }
 }
