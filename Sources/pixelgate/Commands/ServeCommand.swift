@@ -68,11 +68,6 @@ struct Serve: ParsableCommand {
         }
         let server = RelayServer(environment: env, listeners: listeners)
         server.start()
-        let addrs = zip(server.addresses, listeners.map(\.1)).map { "\($0.1.rawValue)://\($0.0)" }
-        log.notice("ready", metadata: ["listen": .string(addrs.joined(separator: ",")), "upstream": .string(cfg.relay.upstreamHosts.joined(separator: ",")),
-                                       "http": .string(cfg.relay.http), "config": .string(cfg.source)])
-        SystemdNotify.send("READY=1")
-
         let queue = DispatchQueue(label: "pixelgate.signals")
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT, SIGHUP] {
@@ -88,6 +83,11 @@ struct Serve: ParsableCommand {
             src.resume()
             sources.append(src)
         }
+        let addrs = zip(server.addresses, listeners.map(\.1)).map { "\($0.1.rawValue)://\($0.0)" }
+        log.notice("ready", metadata: ["listen": .string(addrs.joined(separator: ",")), "upstream": .string(cfg.relay.upstreamHosts.joined(separator: ",")),
+                                       "http": .string(cfg.relay.http), "config": .string(cfg.source)])
+        SystemdNotify.send("READY=1")
+
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
