@@ -96,7 +96,11 @@ extension InboundSession {
         hasher.update(Array(mailFrom.address.utf8) + [0])
         hasher.update(message)
         let key = Digest.hex(hasher.finish())
-        let queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
+        var queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
+        if queueID == nil, let traced = TraceQueueID.postfixQueueID(in: message) {
+            queueID = traced
+            log[metadataKey: "queue_id"] = .string(traced)
+        }
         let context = MessageContext(session: id, queueID: queueID, mailFrom: mailFrom.address, messageKey: key)
         let planned = recipients.map { PlannedRecipient(address: $0.rcpt.address, prepared: $0.prepared) }
         let variants: [PlannedVariant]

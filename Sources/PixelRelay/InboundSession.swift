@@ -55,6 +55,8 @@ public final class InboundSession {
     var authUser: String?
     var upstream: (any Upstream)?
     var upstreamInTransaction = false
+    /// Transactions started on the current upstream session.
+    var upstreamTransactions = 0
     var recipients: [InboundRecipient] = []
     var transactionStart = Deadline.now()
     var errors = 0
