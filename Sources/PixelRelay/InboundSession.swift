@@ -36,10 +36,12 @@ enum SessionEnd: Error {
     case finished
 }
 
-public final class InboundSession {
+/// Confined to the one thread that calls `run()`; Sendable only so it can be handed to that thread.
+public final class InboundSession: @unchecked Sendable {
     let env: RelayEnvironment
     var settings: RelaySettings { env.settings }
-    let tcp: TCPStream
+    /// The plain TCP connection under `stream`, needed for STARTTLS (nil for in-memory streams).
+    let tcp: TCPStream?
     var stream: any ByteStream
     var framer: LineFramer
     var state: ServerSession
@@ -64,9 +66,9 @@ public final class InboundSession {
 
     var mode: ServerSession.Mode { state.mode }
 
-    public init(stream: TCPStream, environment: RelayEnvironment, mode: ServerSession.Mode, sessionID: String? = nil) {
+    public init(stream: any ByteStream, environment: RelayEnvironment, mode: ServerSession.Mode, sessionID: String? = nil) {
         env = environment
-        tcp = stream
+        tcp = stream as? TCPStream
         self.stream = stream
         peer = stream.peer
         id = sessionID ?? Self.newSessionID()
@@ -75,7 +77,7 @@ public final class InboundSession {
         clientAllowed = s.allowNetworks.contains(stream.peer.host)
         let policy = ServerSession.Policy(
             maxRecipients: s.limits.maxRecipients, maxMessageSize: s.limits.maxMessageSize,
-            starttlsOffered: s.tlsContext != nil && s.tlsPolicy != .none,
+            starttlsOffered: s.tlsContext != nil && s.tlsPolicy != .none && stream is TCPStream,
             authOffered: s.credentials != nil, authWithoutTLS: false,
             authMechanisms: ["PLAIN", "LOGIN"], xforwardAllowed: clientAllowed,
             requireAuthentication: !clientAllowed)
