@@ -24,12 +24,6 @@ extension InboundSession {
     }
 
     func mail(_ m: MailFrom) {
-        if (settings.tlsPolicy == .encrypt || settings.tlsPolicy == .verify) && !stream.isEncrypted {
-            let r = SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
-            reply(r)
-            logReject("MAIL", r, extra: ["from": render(m.address)])
-            return
-        }
         let r: SMTPReply
         do throws(UpstreamFailure) {
             do throws(UpstreamFailure) {

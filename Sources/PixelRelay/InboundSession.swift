@@ -129,7 +129,7 @@ public final class InboundSession: @unchecked Sendable {
                 reply(e.reply)
                 try countError()
             case .success(let cmd):
-                if let refusal = state.check(cmd) {
+                if let refusal = tlsRequirement(cmd) ?? state.check(cmd) {
                     reply(refusal)
                     if case .mail = cmd { logReject("MAIL", refusal) } else if case .rcpt = cmd { logReject("RCPT", refusal) }
                     try countError()
@@ -138,6 +138,13 @@ public final class InboundSession: @unchecked Sendable {
                 try dispatch(cmd)
             }
         }
+    }
+
+    /// `tls.policy = encrypt|verify`: MAIL needs STARTTLS first (530 5.7.0), before any other check.
+    private func tlsRequirement(_ cmd: SMTPCommand) -> SMTPReply? {
+        guard case .mail = cmd, settings.tlsPolicy == .encrypt || settings.tlsPolicy == .verify, !stream.isEncrypted else { return nil }
+        guard state.state != .connected else { return nil }
+        return SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
     }
 
     private func dispatch(_ cmd: SMTPCommand) throws(SessionEnd) {
