@@ -289,4 +289,29 @@ import Testing
         #expect(m.root.contentTypeDefaulted)
         #expect(!m.defects.isEmpty)
     }
+
+    @Test func repeatedDelimitersMakeNoEmptyPart() throws {
+        let bytes = T.message([
+            "Content-Type: multipart/alternative; boundary=r", "",
+            "--r", "Content-Type: text/plain", "", "a",
+            "--r", "--r", "Content-Type: text/html", "", "<p>b</p>",
+            "--r--",
+        ])
+        let m = try T.parse(bytes)
+        #expect(m.leaves().map(\.contentType.mimeType) == ["text/plain", "text/html"])
+        #expect(m.defects.count == 1)
+    }
+
+    @Test func nestedMultipartReusingOuterBoundaryIsNotEntered() throws {
+        // Python's feedparser tests enclosing boundaries first: the inner multipart never starts.
+        let bytes = T.message([
+            "Content-Type: multipart/mixed; boundary=same", "",
+            "--same", "Content-Type: multipart/alternative; boundary=same", "",
+            "--same", "Content-Type: text/plain", "", "a",
+            "--same--",
+        ])
+        let m = try T.parse(bytes)
+        #expect(m.leaves().map(\.contentType.mimeType) == ["multipart/alternative", "text/plain"])
+        #expect(m.leaves()[0].children.isEmpty)
+    }
 }
