@@ -60,11 +60,12 @@ public enum RecipientIdentifier {
         if once != url { haystacks.append(once); let twice = URLParts.percentDecode(once); if twice != once { haystacks.append(twice) } }
         let plusDecoded = once.split(separator: "+", omittingEmptySubsequences: false).joined(separator: " ")
         if plusDecoded != once { haystacks.append(plusDecoded) }
-        let lowered = haystacks.map { $0.asciiLowercased }
-        for f in forms {
-            let needle = f.caseInsensitive ? f.value.asciiLowercased : f.value
-            let hs = f.caseInsensitive ? lowered : haystacks
-            if hs.contains(where: { contains($0, needle) }) { return f.form }
+        // The raw URL first, so that the form reported is the one written (e.g. urlencoded, not plain).
+        for hay in haystacks {
+            let lowered = hay.asciiLowercased
+            for f in forms {
+                if f.caseInsensitive ? contains(lowered, f.value.asciiLowercased) : contains(hay, f.value) { return f.form }
+            }
         }
         return nil
     }

@@ -86,8 +86,8 @@ public struct SignatureList: Sendable {
         return try SignatureList(parsing: text)
     }
 
-    /// This list followed by `other`'s signatures.
-    public func appending(_ other: SignatureList) -> SignatureList { SignatureList(signatures + other.signatures) }
+    /// This list followed by `other`'s signatures (an operator file extends the shipped list).
+    public func merging(_ other: SignatureList) -> SignatureList { SignatureList(signatures + other.signatures) }
 
     /// The first signature matching the URL, if any.
     public func firstMatch(_ url: URLParts) -> Signature? {
@@ -151,6 +151,11 @@ enum Glob {
         }
         flush()
         return pieces
+    }
+
+    /// A `*`-only glob (operator rules): never fails; other characters are literal.
+    static func compilePlain(_ pattern: String) -> [GlobPiece] {
+        (try? compile(pattern.isEmpty ? "*" : pattern, placeholders: false)) ?? [.star]
     }
 
     /// Whole-subject match, ASCII case-insensitive, O(pieces × subject).

@@ -11,7 +11,7 @@
 // Size alone is never evidence; `cid:`, `data:` and other non-network URLs only ever get `declared`.
 // An empty result means content. Image proxies (`…#https://origin`) are judged by their origin URL.
 
-public enum Evidence: Sendable, Equatable, Hashable {
+public enum Evidence: Sendable, Equatable, Hashable, CustomStringConvertible {
     case declared([String])
     case signature(String)
     case recipientIdentifier(String)
@@ -30,25 +30,40 @@ public enum Evidence: Sendable, Equatable, Hashable {
     }
 }
 
-/// An operator rule: tracker URLs matching `hostGlob` and `pathGlob` serve `purposes`.
+/// An operator rule: tracker URLs matching `hostGlob` and `pathGlob` serve `purposes`. Globs use `*`
+/// only (any run, also across '/' and '.'); `*.example.com` also matches `example.com`. The path glob
+/// is matched against the path alone and against path+query; either match counts. An empty glob is `*`.
 public struct URLRule: Sendable, Equatable {
     public let id: String
     public let hostGlob: String
     public let pathGlob: String
     public let purposes: [String]
-    let signature: Signature
+    let host: [GlobPiece]
+    let path: [GlobPiece]
 
-    public init(hostGlob: String, pathGlob: String, purposes: [String], id: String? = nil) throws(SignatureError) {
-        self.hostGlob = hostGlob
-        self.pathGlob = pathGlob
+    public init(hostGlob: String, pathGlob: String, purposes: [String], id: String? = nil) {
+        self.hostGlob = hostGlob.isEmpty ? "*" : hostGlob.lowercased()
+        self.pathGlob = pathGlob.isEmpty ? "*" : pathGlob
         self.purposes = purposes
-        self.id = id ?? "\(hostGlob) \(pathGlob)"
-        signature = try Signature(id: self.id, hostGlob: hostGlob, pathPattern: pathGlob)
+        self.id = id ?? "\(self.hostGlob) \(self.pathGlob)"
+        host = Glob.compilePlain(self.hostGlob)
+        path = Glob.compilePlain(self.pathGlob)
     }
 
     public func matches(_ url: String) -> Bool {
         let u = URLParts(URLParts.effectiveURL(url))
-        return u.isRemote && signature.matches(host: u.host, pathAndQuery: u.pathAndQuery)
+        guard u.isRemote else { return false }
+        let hostOK: Bool
+        if hostGlob.hasPrefix("*."), !hostGlob.dropFirst(2).contains("*") {
+            let base = hostGlob.dropFirst(2)
+            hostOK = u.host == base || u.host.hasSuffix("." + base)
+        } else {
+            hostOK = Glob.match(host, Array(u.host.utf8))
+        }
+        guard hostOK else { return false }
+        let pq = Array(u.pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
+        let pathOnly = Array(pq.prefix(while: { $0 != 0x3F }))
+        return Glob.match(path, pathOnly) || Glob.match(path, pq)
     }
 }
 

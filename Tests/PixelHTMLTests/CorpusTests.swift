@@ -42,6 +42,12 @@ enum CorpusFixture {
                 let scan = HTMLScanner.scan(Array(part.utf8))
                 for r in scan.resources { found.append((r, classifier.evidence(for: r, recipients: [c.recipient]))) }
             }
+            if ProcessInfo.processInfo.environment["CORPUS_DIAG"] != nil {
+                for (r, ev) in found where !ev.isEmpty {
+                    let listed = c.trackers.contains { $0.url == r.url } || c.exempt.contains { $0.url == r.url }
+                    print("DIAG \(c.name) \(listed ? "T" : "?") \(r.vector.rawValue) \(ev.map(\.description)) \(r.url.prefix(90))")
+                }
+            }
             for t in c.trackers {
                 trackersTotal += 1
                 let hits = found.filter { $0.0.url == t.url }
