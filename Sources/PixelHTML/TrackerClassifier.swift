@@ -106,6 +106,15 @@ public struct TrackerClassifier: Sendable {
         return ev
     }
 
+    /// True when the URL's last path segment ends in .gif or has no extension.
+    static func gifOrNoExtension(_ url: String) -> Bool {
+        let parts = URLParts(url)
+        let path = parts.pathAndQuery.prefix(while: { $0 != "?" })
+        let last = path.split(separator: "/").last ?? ""
+        guard let dot = last.lastIndex(of: ".") else { return true }
+        return last[last.index(after: dot)...].lowercased() == "gif"
+    }
+
     /// Tiny/hidden rendering + token, or a token in a vector that is not visible content by itself.
     func hiddenWithToken(_ r: Resource, _ url: String) -> String? {
         let strength = tokenShape.strength(ofURL: url)
@@ -120,6 +129,11 @@ public struct TrackerClassifier: Sendable {
             if tiny || thin { return "\(sizeLabel) + token" }
             if el.hidden.hidesBox { return "hidden + token" }
             if el.inHiddenWrapper { return "hidden wrapper + token" }
+            // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF. A random
+            // per-message token in a GIF (or extension-less) image name is a beacon.
+            if w == nil && h == nil && strength == .random && r.vector != .video && Self.gifOrNoExtension(url) {
+                return "unsized gif + token"
+            }
             return nil
         case .srcset, .cssInline, .cssBlock, .backgroundAttr, .vml, .link, .import, .font:
             guard strength == .random else {

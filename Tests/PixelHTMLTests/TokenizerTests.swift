@@ -107,6 +107,8 @@ import Testing
         #expect(s.resources.map(\.element.inHiddenWrapper) == [true, false])
         let nested = "<table style=\"max-height:0;overflow:hidden\"><tr><td><img src=/c.gif></td></tr></table><img src=/d.gif>"
         #expect(scanOf(nested).resources.map(\.element.inHiddenWrapper) == [true, false])
+        let implied = "<div><p style=\"display:none\">pre<div>x</div></div><img src=/h.gif>"
+        #expect(scanOf(implied).resources.map(\.element.inHiddenWrapper) == [false])
         let own = scanOf("<img src=/e.gif style=\"visibility:hidden\" hidden>").resources[0].element.hidden
         #expect(own.contains(.visibilityHidden) && own.contains(.hiddenAttribute))
         let sized = scanOf("<img src=/f.gif width=600 height=\"1\" style=\"width:2px !important;opacity:0\">").resources[0].element
