@@ -1,11 +1,105 @@
-// FuzzMIME: libFuzzer target (build command in README "Fuzzing"). Placeholder until its module lands.
+// FuzzMIME: libFuzzer target for PixelMIME. Each input is parsed; every leaf is decoded; the
+// message is rewritten with no change (must reproduce the input exactly) and with every
+// rewritable leaf replaced by its own decoded bytes (must parse again with the same number of
+// leaves, each decoding to the same bytes). Any violation traps, so libFuzzer reports it.
+// Without -DFUZZING, `fuzz-mime FILE...` runs the same checks on files and prints the structure.
+import PixelMIME
+
+/// Runs every check on one input; returns a description of the first violation, if any.
+func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
+    let message: MIMEMessage
+    do {
+        message = try MIMEParser.parse(bytes, limits: MIMELimits())
+    } catch {
+        return nil // a limit was exceeded: a valid outcome
+    }
+    let leaves = message.leaves()
+    var decoded: [Int: [UInt8]] = [:]
+    for (i, leaf) in leaves.enumerated() {
+        guard leaf.bodyRange.upperBound <= bytes.count, leaf.headerRange.lowerBound >= 0 else {
+            return "leaf \(i) range out of bounds"
+        }
+        let d = TransferCodec.decodeBody(of: leaf, in: bytes)
+        if !leaf.isMessageRFC822 && !leaf.contentType.isMultipart { decoded[i] = d.bytes }
+    }
+    // Identity rewrite.
+    let same = MIMERewriter.render(MIMERewriter(message: message).chunks(), original: bytes)
+    if !same.elementsEqual(bytes) { return "identity rewrite changed the message" }
+    // Replace every rewritable leaf with its own decoded content.
+    let rewritten: [UInt8]
+    do {
+        rewritten = MIMERewriter.render(try MIMERewriter.rewrite(message, replacements: decoded), original: bytes)
+    } catch {
+        return "rewrite refused: \(error)"
+    }
+    let again: MIMEMessage
+    do {
+        again = try rewritten.withUnsafeBytes { buffer throws(MIMEError) in try MIMEParser.parse(buffer) }
+    } catch {
+        return "rewritten message no longer parses: \(error)"
+    }
+    let newLeaves = again.leaves()
+    if newLeaves.count != leaves.count { return "leaf count \(leaves.count) -> \(newLeaves.count)" }
+    return rewritten.withUnsafeBytes { buffer -> String? in
+        for (i, content) in decoded {
+            let d = TransferCodec.decodeBody(of: newLeaves[i], in: buffer).bytes
+            if d != content && !equalModuloLineEnds(d, content, message.lineEnding) {
+                return "leaf \(i) (\(leaves[i].contentType.mimeType), \(leaves[i].transferEncoding)) decodes differently"
+            }
+        }
+        return nil
+    }
+}
+
+/// Identity encodings normalise bare LF to CRLF in CRLF messages; compare modulo that, and
+/// modulo a final line end added to a body that runs to the end of the message.
+func equalModuloLineEnds(_ a: [UInt8], _ b: [UInt8], _ eol: LineEnding) -> Bool {
+    func norm(_ x: [UInt8]) -> [UInt8] {
+        var out: [UInt8] = []
+        for (i, c) in x.enumerated() where !(c == 13 && i + 1 < x.count && x[i + 1] == 10) { out.append(c) }
+        while out.last == 10 { out.removeLast() }
+        return out
+    }
+    return norm(a) == norm(b)
+}
+
 @_cdecl("LLVMFuzzerTestOneInput")
 public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
+    let buffer = UnsafeRawBufferPointer(start: data, count: size)
+    if let failure = checkOne(buffer) { fatalError("FuzzMIME: \(failure)") }
     return 0
 }
 
 #if !FUZZING
+import Foundation
+
+func describe(_ part: MIMEPart, indent: String) {
+    let d = part.disposition.map { " disposition=\($0.kind)" } ?? ""
+    print("\(indent)\(part.contentType.mimeType) enc=\(part.transferEncoding) header=\(part.headerRange) body=\(part.bodyRange)\(part.isMessageRFC822 ? " rfc822" : "")\(d)")
+    for c in part.children { describe(c, indent: indent + "  ") }
+}
+
 @main struct FuzzMIMEMain {
-    static func main() { print("build with -DFUZZING, see README \"Fuzzing\"") }
+    static func main() {
+        let files = CommandLine.arguments.dropFirst()
+        if files.isEmpty {
+            print("usage: fuzz-mime FILE...  (build with -DFUZZING for libFuzzer; see README \"Fuzzing\")")
+            return
+        }
+        var failures = 0
+        for file in files {
+            guard let data = FileManager.default.contents(atPath: file) else { print("\(file): unreadable"); failures += 1; continue }
+            let bytes = [UInt8](data)
+            bytes.withUnsafeBytes { buffer in
+                if let m = try? MIMEParser.parse(buffer) {
+                    print("\(file): \(m.leaves().count) leaves, \(m.defects.count) defects")
+                    describe(m.root, indent: "  ")
+                    for d in m.defects { print("  defect: \(d)") }
+                }
+                if let failure = checkOne(buffer) { print("\(file): FAIL \(failure)"); failures += 1 }
+            }
+        }
+        if failures > 0 { exit(1) }
+    }
 }
 #endif

@@ -1,0 +1,124 @@
+// HeaderField and HeaderBlock: one RFC 5322 header field with its exact byte range, and the
+// parser of a header block into fields. Values are unfolded (line breaks before WSP removed);
+// ranges cover the whole field including continuation lines and its final line terminator, so
+// a field can be removed or replaced without touching any other byte.
+
+/// One header field as it appears in the message.
+public struct HeaderField: Sendable, Equatable {
+    /// The field name as written (case preserved). Compare with `hasName(_:)`.
+    public let name: String
+    /// The unfolded value, leading whitespace and the final line terminator removed. Octets
+    /// that are not valid UTF-8 are read as ISO-8859-1.
+    public let value: String
+    /// The whole field: name, colon, value, continuation lines and the final terminator.
+    public let range: Range<Int>
+
+    public init(name: String, value: String, range: Range<Int>) {
+        self.name = name
+        self.value = value
+        self.range = range
+    }
+
+    /// Case-insensitive (ASCII) name comparison.
+    public func hasName(_ other: String) -> Bool { HeaderBlock.asciiEqualFold(name, other) }
+}
+
+/// Parses a header block (the bytes before the blank line) into fields.
+enum HeaderBlock {
+    /// True when `line` (without terminator) starts a field: `[\x21-\x39\x3B-\x7E]*:` like
+    /// Python's email feedparser (so "Name : value" is not a field).
+    static func isFieldStart(_ buffer: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        var i = start
+        while i < end {
+            let b = buffer[i]
+            if b == 58 { return true }
+            if b < 0x21 || b > 0x7E { return false }
+            i += 1
+        }
+        return false
+    }
+
+    /// True when the line is an mbox "From " envelope line (tolerated inside a header block).
+    static func isEnvelopeLine(_ buffer: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
+        guard end - start >= 5 else { return false }
+        return buffer[start] == 70 && buffer[start + 1] == 114 && buffer[start + 2] == 111
+            && buffer[start + 3] == 109 && buffer[start + 4] == 32
+    }
+
+    /// Splits `range` (a header block) into fields. Lines that are neither fields nor
+    /// continuations (a leading continuation, an envelope line) are skipped and noted in `defects`.
+    static func parse(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, defects: inout [String]) -> [HeaderField] {
+        var fields: [HeaderField] = []
+        var fieldStart = -1
+        var pos = range.lowerBound
+        func flush(_ end: Int) {
+            if fieldStart >= 0 { fields.append(makeField(buffer, fieldStart..<end)) }
+            fieldStart = -1
+        }
+        while pos < range.upperBound {
+            let lineEnd = min((Bytes.nextLF(buffer, from: pos) ?? (range.upperBound - 1)) + 1, range.upperBound)
+            let first = buffer[pos]
+            if Bytes.isWSP(first) {
+                if fieldStart < 0 { defects.append("header continuation line without a field at octet \(pos)") }
+            } else if isFieldStart(buffer, pos, lineEnd) {
+                flush(pos)
+                fieldStart = pos
+            } else {
+                flush(pos)
+                if !isEnvelopeLine(buffer, pos, lineEnd) {
+                    defects.append("malformed header line at octet \(pos)")
+                }
+            }
+            pos = lineEnd
+        }
+        flush(range.upperBound)
+        return fields
+    }
+
+    /// Builds one field from its bytes: name up to the colon, value unfolded.
+    static func makeField(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> HeaderField {
+        var colon = range.lowerBound
+        while colon < range.upperBound && buffer[colon] != 58 { colon += 1 }
+        let name = latin1OrUTF8(buffer, range.lowerBound..<colon)
+        var value: [UInt8] = []
+        value.reserveCapacity(range.count)
+        var i = colon + 1
+        while i < range.upperBound {
+            let b = buffer[i]
+            if b == Bytes.cr || b == Bytes.lf {
+                // Unfold: drop line breaks; the following WSP (if any) is kept.
+            } else {
+                value.append(b)
+            }
+            i += 1
+        }
+        // Trim leading and trailing whitespace.
+        var lo = 0, hi = value.count
+        while lo < hi && Bytes.isWSP(value[lo]) { lo += 1 }
+        while hi > lo && Bytes.isWSP(value[hi - 1]) { hi -= 1 }
+        return HeaderField(name: name, value: decodeText(value[lo..<hi]), range: range)
+    }
+
+    static func latin1OrUTF8(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
+        decodeText(Array(buffer[range]))
+    }
+
+    /// UTF-8 when valid, ISO-8859-1 otherwise (lossless for diagnostics).
+    static func decodeText<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+        if let s = String(validating: bytes, as: UTF8.self) { return s }
+        var out = String.UnicodeScalarView()
+        for b in bytes { out.append(Unicode.Scalar(b)) }
+        return String(out)
+    }
+
+    /// ASCII case-insensitive equality.
+    static func asciiEqualFold(_ a: String, _ b: String) -> Bool {
+        let x = a.utf8, y = b.utf8
+        guard x.count == y.count else { return false }
+        for (p, q) in zip(x, y) where lowerASCII(p) != lowerASCII(q) { return false }
+        return true
+    }
+
+    @inline(__always)
+    static func lowerASCII(_ b: UInt8) -> UInt8 { (b >= 65 && b <= 90) ? b + 32 : b }
+}

@@ -1,0 +1,126 @@
+// MIMERewriter: builds a rewritten message as a list of chunks that reference the original
+// buffer, changing only what was asked: top-level header fields removed, and replaced leaves
+// re-encoded in their own transfer encoding (switched to quoted-printable, with their
+// Content-Transfer-Encoding header rewritten, only when that encoding cannot carry the new
+// content). Every other byte is copied by range, so a rewrite with no edits yields exactly the
+// input. Edits never overlap: header removals are top-level fields, leaf edits are inside leaves.
+
+/// One piece of output: a range of the original message, or new bytes.
+public enum OutChunk: Sendable, Equatable {
+    case original(Range<Int>)
+    case bytes([UInt8])
+}
+
+public struct MIMERewriter: Sendable {
+    public let message: MIMEMessage
+    private let leafList: [MIMEPart]
+    /// Pending edits: replace `range` of the original with `bytes`.
+    private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
+
+    public init(message: MIMEMessage) {
+        self.message = message
+        self.leafList = message.leaves()
+    }
+
+    public var leafCount: Int { leafList.count }
+
+    /// Removes every top-level header field whose name is one of `names` (case-insensitive).
+    public mutating func removeTopLevelHeaders(names: [String]) {
+        for field in message.root.headers where names.contains(where: { field.hasName($0) }) {
+            edits.append((field.range, []))
+        }
+    }
+
+    /// Replaces the content of leaf `index` (of `message.leaves()`) with `decodedBody`,
+    /// re-encoded in the leaf's transfer encoding. A leaf can be replaced once.
+    public mutating func replaceLeaf(_ index: Int, decodedBody: [UInt8]) throws(MIMERewriteError) {
+        guard leafList.indices.contains(index) else { throw .noSuchLeaf(index: index, leafCount: leafList.count) }
+        let part = leafList[index]
+        if part.isMessageRFC822 { throw .leafNotRewritable(index: index, reason: "encapsulated message") }
+        if part.contentType.isMultipart { throw .leafNotRewritable(index: index, reason: "multipart without body parts") }
+        if edits.contains(where: { $0.range.overlaps(part.bodyRange) || ($0.range.isEmpty && part.bodyRange.contains($0.range.lowerBound)) }) {
+            throw .leafNotRewritable(index: index, reason: "already replaced")
+        }
+        let eol = message.lineEnding
+        var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
+        var encoding = part.transferEncoding
+        if result.needsQuotedPrintable {
+            encoding = .quotedPrintable
+            result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
+            edits.append(MIMERewriter.transferEncodingEdit(for: part, to: .quotedPrintable, lineEnding: eol))
+        }
+        var body = result.bytes
+        // Keep the original's final line terminator state: a body that ended with a line end
+        // (the part runs to the end of the message) keeps one; base64 output, which always ends
+        // with one, drops it when the original did not (the delimiter's CRLF follows).
+        let originalEndsWithEOL = part.bodyEndsWithLineTerminator
+        let newEndsWithEOL = body.last == Bytes.lf
+        if originalEndsWithEOL && !newEndsWithEOL && !body.isEmpty {
+            body.append(contentsOf: eol.bytes)
+        } else if !originalEndsWithEOL && newEndsWithEOL && encoding == .base64 {
+            body.removeLast(eol.bytes.count)
+        }
+        if !part.hasHeaderSeparator {
+            body = eol.bytes + body
+        }
+        edits.append((part.bodyRange, body))
+    }
+
+    /// The edit that sets a part's Content-Transfer-Encoding: replaces the existing field(s)
+    /// (the first is rewritten, duplicates removed) or inserts a field at the end of the header.
+    public static func transferEncodingEdit(for part: MIMEPart, to encoding: TransferEncoding,
+                                            lineEnding: LineEnding) -> (range: Range<Int>, bytes: [UInt8]) {
+        let line = Array("Content-Transfer-Encoding: \(encoding)".utf8) + lineEnding.bytes
+        if let field = part.header("content-transfer-encoding") {
+            return (field.range, line)
+        }
+        let at = part.headerRange.upperBound
+        // A header block whose last line has no terminator (it ran to the end) needs one first.
+        let prefix = part.headerRange.isEmpty || part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
+        return (at..<at, prefix + line)
+    }
+
+    /// The output chunks: original ranges between edits, in order.
+    public func chunks() -> [OutChunk] {
+        let sorted = edits.sorted { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
+        var out: [OutChunk] = []
+        var pos = 0
+        for edit in sorted {
+            let lo = max(edit.range.lowerBound, pos)
+            if lo > pos { out.append(.original(pos..<lo)) }
+            if !edit.bytes.isEmpty { out.append(.bytes(edit.bytes)) }
+            pos = max(pos, edit.range.upperBound)
+        }
+        if pos < message.byteCount { out.append(.original(pos..<message.byteCount)) }
+        return out
+    }
+
+    /// One-call form: removes `removingTopLevelHeaders`, applies `replacements` (leaf index ->
+    /// new decoded body), returns the chunks.
+    public static func rewrite(_ message: MIMEMessage, removingTopLevelHeaders names: [String] = [],
+                               replacements: [Int: [UInt8]] = [:]) throws(MIMERewriteError) -> [OutChunk] {
+        var rewriter = MIMERewriter(message: message)
+        rewriter.removeTopLevelHeaders(names: names)
+        for index in replacements.keys.sorted() {
+            try rewriter.replaceLeaf(index, decodedBody: replacements[index]!)
+        }
+        return rewriter.chunks()
+    }
+
+    /// Concatenates chunks against the original buffer.
+    public static func render(_ chunks: [OutChunk], original: UnsafeRawBufferPointer) -> [UInt8] {
+        var out: [UInt8] = []
+        out.reserveCapacity(original.count)
+        for chunk in chunks {
+            switch chunk {
+            case .original(let r): out.append(contentsOf: original[r.clamped(to: 0..<original.count)])
+            case .bytes(let b): out.append(contentsOf: b)
+            }
+        }
+        return out
+    }
+
+    public static func render(_ chunks: [OutChunk], original: [UInt8]) -> [UInt8] {
+        original.withUnsafeBytes { render(chunks, original: $0) }
+    }
+}
