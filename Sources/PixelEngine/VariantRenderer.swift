@@ -45,9 +45,9 @@ struct VariantRenderer {
             }
         }
         do {
-            var rewriter = MIMERewriter(message: analysis.message, buffer: buffer)
+            var rewriter = MIMERewriter(message: analysis.message)
             rewriter.removeTopLevelHeaders(names: analysis.trackingHeaderNames)
-            for (leaf, body) in replacements { try rewriter.replaceLeaf(leaf, decodedBody: body) }
+            for leaf in replacements.keys.sorted() { let body = replacements[leaf]!; try rewriter.replaceLeaf(leaf, decodedBody: body) }
             return rewriter.chunks()
         } catch {
             throw .unparseable("rewrite failed: \(error)")
@@ -76,7 +76,7 @@ struct VariantRenderer {
         if crlf { t = t.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n") }
         var out = body
         if let last = body.last, last != 10 { out += crlf ? [13, 10] : [10] }
-        out += Charset.encodePlainText(t, charset: charset)
+        out += Charset.encodePlainText(text: t, charset: charset)
         return out
     }
 }
