@@ -36,7 +36,7 @@ let package = Package(
         // One-pass MIME parser, transfer/charset codecs, re-encoding. Knows nothing of SMTP/HTML.
         .target(name: "PixelMIME"),
         // HTML tokenizer, tracker vectors, evidence, URL edits. Knows nothing of MIME or consent.
-        .target(name: "PixelHTML", resources: [.embedInCode("signatures.txt")]),
+        .target(name: "PixelHTML", dependencies: ["PixelCrypto"], resources: [.embedInCode("signatures.txt")]),
         // Purposes, profiles, decisions, footer templates, tokens. No sockets, no SQL.
         .target(name: "PixelPolicy", dependencies: ["PixelCrypto"]),
         // Analyse a message once, plan variants per recipient, render them. Used by relay and `filter`.

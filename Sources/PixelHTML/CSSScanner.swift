@@ -1,0 +1,290 @@
+// CSSScanner: finds every fetchable URL in CSS text — `url(...)` (quoted or not, any case),
+// `image-set("...")` strings, `@import "..."` / `@import url(...)`, and `@font-face { src: url() }` —
+// in `<style>` blocks (with @media/@supports nesting, selectors like `::before`) and in `style`
+// attribute declaration lists. It also reports, for each URL, the declaration that holds it and the
+// edit that removes it while leaving valid CSS.
+// Guarantees: linear time, never reads outside the given range, tolerates unterminated strings,
+// comments and blocks; CSS escapes in URLs are undone in `value`.
+
+struct CSSURL {
+    enum Kind { case url, `import`, font }
+    var kind: Kind
+    /// Raw bytes of the URL (inside quotes when quoted).
+    var urlRange: Range<Int>
+    /// The whole `url(...)` token, or the string token for `@import "..."`/image-set strings.
+    var tokenRange: Range<Int>
+    var quoted: Bool
+    /// URL with CSS escapes undone.
+    var value: String
+    /// The edit that removes it: the `@import` rule, the declaration, or the url() token -> `none`.
+    var removal: HTMLEdit
+}
+
+enum CSSScanner {
+    /// Scans `p[range]`. `inline` is true for a `style` attribute (a declaration list, no blocks).
+    static func scan(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, inline: Bool, into out: inout [CSSURL]) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        var declStart = i
+        var fontFaceDepth = 0 // >0 while inside @font-face { }
+        var depth = 0
+        var pendingFontFace = false
+        while i < end {
+            let b = p[i]
+            switch b {
+            case 0x2F: // '/'
+                if i + 1 < end && p[i + 1] == 0x2A { i = skipComment(p, i, end) } else { i += 1 }
+            case 0x22, 0x27:
+                i = skipString(p, i, end)
+            case 0x5C:
+                i += 2
+            case 0x7B: // '{'
+                depth += 1
+                if pendingFontFace { fontFaceDepth = depth; pendingFontFace = false }
+                i += 1
+                declStart = i
+            case 0x7D: // '}'
+                if fontFaceDepth == depth { fontFaceDepth = 0 }
+                if depth > 0 { depth -= 1 }
+                i += 1
+                declStart = i
+            case 0x3B: // ';'
+                pendingFontFace = false
+                i += 1
+                declStart = i
+            case 0x40: // '@'
+                var j = i + 1
+                while j < end && isIdent(p[j]) { j += 1 }
+                if ASCII.equalsLower(p, (i + 1)..<j, "import") {
+                    i = scanImport(p, at: i, after: j, end: end, into: &out)
+                    declStart = i
+                } else {
+                    if ASCII.equalsLower(p, (i + 1)..<j, "font-face") { pendingFontFace = true }
+                    i = j
+                }
+            case 0x75, 0x55: // 'u' / 'U'
+                if i + 3 < end, (p[i + 1] | 0x20) == 0x72, (p[i + 2] | 0x20) == 0x6C, p[i + 3] == 0x28,
+                   i == range.lowerBound || !isIdent(p[i - 1]) {
+                    let kind: CSSURL.Kind = fontFaceDepth > 0 ? .font : .url
+                    if var u = parseURLToken(p, at: i, end: end, kind: kind) {
+                        u.removal = declarationRemoval(p, token: u.tokenRange, declStart: declStart, end: end)
+                        out.append(u)
+                        i = u.tokenRange.upperBound
+                    } else {
+                        i = end
+                    }
+                } else {
+                    i += 1
+                }
+            case 0x69, 0x49, 0x2D: // image-set( / -webkit-image-set(
+                var j = i
+                if b == 0x2D, ASCII.matchesLower(p, i, "-webkit-") { j = i + 8 }
+                if ASCII.matchesLower(p, j, "image-set("), i == range.lowerBound || !isIdent(p[i - 1]) {
+                    i = scanImageSet(p, open: j + 9, end: end, declStart: declStart, fontFace: fontFaceDepth > 0, into: &out)
+                } else {
+                    i += 1
+                }
+            default:
+                i += 1
+            }
+        }
+        _ = inline
+    }
+
+    @inline(__always) static func isIdent(_ b: UInt8) -> Bool {
+        ASCII.isAlnum(b) || b == 0x2D || b == 0x5F || b >= 0x80
+    }
+
+    static func skipComment(_ p: UnsafeRawBufferPointer, _ i: Int, _ end: Int) -> Int {
+        var j = i + 2
+        while j + 1 < end {
+            if p[j] == 0x2A && p[j + 1] == 0x2F { return j + 2 }
+            j += 1
+        }
+        return end
+    }
+
+    /// Skips a string starting at the quote `p[i]`; returns the index after the closing quote.
+    static func skipString(_ p: UnsafeRawBufferPointer, _ i: Int, _ end: Int) -> Int {
+        let q = p[i]
+        var j = i + 1
+        while j < end {
+            let c = p[j]
+            if c == q { return j + 1 }
+            if c == 0x5C { j += 2; continue }
+            if c == 0x0A { return j } // unterminated: bad string ends at newline
+            j += 1
+        }
+        return end
+    }
+
+    /// Parses `url(` at `i`. Returns nil when the input ends before the token could be delimited.
+    static func parseURLToken(_ p: UnsafeRawBufferPointer, at i: Int, end: Int, kind: CSSURL.Kind) -> CSSURL? {
+        var j = i + 4
+        while j < end && ASCII.isHTMLSpace(p[j]) { j += 1 }
+        guard j < end else { return nil }
+        let q = p[j]
+        var urlRange: Range<Int>
+        var quoted = false
+        if q == 0x22 || q == 0x27 {
+            let close = skipString(p, j, end)
+            let inner = (j + 1)..<max(j + 1, (close <= end && close > j + 1 && p[close - 1] == q) ? close - 1 : close)
+            urlRange = inner
+            quoted = true
+            j = close
+            while j < end && p[j] != 0x29 { j += 1 }
+        } else {
+            let s = j
+            while j < end {
+                let c = p[j]
+                if c == 0x29 || ASCII.isHTMLSpace(c) { break }
+                if c == 0x5C { j += 2; continue }
+                j += 1
+            }
+            j = min(j, end)
+            urlRange = s..<j
+            while j < end && p[j] != 0x29 { j += 1 }
+        }
+        let tokenEnd = j < end ? j + 1 : end
+        urlRange = urlRange.clamped(to: i..<tokenEnd)
+        return CSSURL(kind: kind, urlRange: urlRange, tokenRange: i..<tokenEnd, quoted: quoted,
+                      value: unescape(p, urlRange), removal: .delete(i..<tokenEnd))
+    }
+
+    /// `@import` at `at` (the '@'), keyword ends at `after`. Returns where scanning resumes.
+    static func scanImport(_ p: UnsafeRawBufferPointer, at: Int, after: Int, end: Int, into out: inout [CSSURL]) -> Int {
+        var j = after
+        while j < end && ASCII.isHTMLSpace(p[j]) { j += 1 }
+        guard j < end else { return end }
+        var found: CSSURL?
+        if p[j] == 0x22 || p[j] == 0x27 {
+            let close = skipString(p, j, end)
+            let inner = (j + 1)..<max(j + 1, close > j + 1 && p[close - 1] == p[j] ? close - 1 : close)
+            found = CSSURL(kind: .import, urlRange: inner, tokenRange: j..<close, quoted: true,
+                           value: unescape(p, inner), removal: .delete(j..<close))
+            j = close
+        } else if ASCII.matchesLower(p, j, "url(") {
+            found = parseURLToken(p, at: j, end: end, kind: .import)
+            j = found?.tokenRange.upperBound ?? end
+        }
+        // The rule ends at ';' (or before '}' / at the end).
+        var k = j
+        while k < end && p[k] != 0x3B && p[k] != 0x7D {
+            if p[k] == 0x22 || p[k] == 0x27 { k = skipString(p, k, end) } else { k += 1 }
+        }
+        let ruleEnd = k < end && p[k] == 0x3B ? k + 1 : k
+        if var f = found {
+            f.kind = .import
+            f.removal = .delete(at..<ruleEnd)
+            out.append(f)
+        }
+        return ruleEnd
+    }
+
+    /// Strings and url() inside `image-set(`; `open` is the index after '('.
+    static func scanImageSet(_ p: UnsafeRawBufferPointer, open: Int, end: Int, declStart: Int, fontFace: Bool,
+                             into out: inout [CSSURL]) -> Int {
+        var j = open
+        var level = 1
+        while j < end && level > 0 {
+            let c = p[j]
+            if c == 0x22 || c == 0x27 {
+                let close = skipString(p, j, end)
+                let inner = (j + 1)..<max(j + 1, close > j + 1 && p[close - 1] == c ? close - 1 : close)
+                var u = CSSURL(kind: fontFace ? .font : .url, urlRange: inner, tokenRange: j..<close, quoted: true,
+                               value: unescape(p, inner), removal: .delete(j..<close))
+                u.removal = declarationRemoval(p, token: u.tokenRange, declStart: declStart, end: end, forceDecl: true)
+                out.append(u)
+                j = close
+            } else if (c | 0x20) == 0x75, ASCII.matchesLower(p, j, "url(") {
+                if var u = parseURLToken(p, at: j, end: end, kind: fontFace ? .font : .url) {
+                    u.removal = declarationRemoval(p, token: u.tokenRange, declStart: declStart, end: end, forceDecl: true)
+                    out.append(u)
+                    j = u.tokenRange.upperBound
+                } else { return end }
+            } else {
+                if c == 0x28 { level += 1 } else if c == 0x29 { level -= 1 }
+                j += 1
+            }
+        }
+        return j
+    }
+
+    /// How to remove the url() token at `token` inside the declaration starting at `declStart`:
+    /// the whole declaration when the URL is its only value (or the property cannot take `none`),
+    /// otherwise the token becomes `none` (background shorthands, multiple layers).
+    static func declarationRemoval(_ p: UnsafeRawBufferPointer, token: Range<Int>, declStart: Int, end: Int,
+                                   forceDecl: Bool = false) -> HTMLEdit {
+        // Property name.
+        var s = declStart
+        while s < token.lowerBound && (ASCII.isHTMLSpace(p[s])) { s += 1 }
+        var colon = s
+        while colon < token.lowerBound && p[colon] != 0x3A { colon += 1 }
+        guard colon < token.lowerBound else { return HTMLEdit(range: token, replacement: Array("none".utf8)) }
+        let nameRange = ASCII.trim(p, s..<colon)
+        let prop = ASCII.lowerString(p, nameRange)
+        // Declaration end: ';' (included) or '}' / end (excluded), skipping strings and parentheses.
+        var k = token.upperBound
+        var paren = 0
+        while k < end {
+            let c = p[k]
+            if c == 0x22 || c == 0x27 { k = skipString(p, k, end); continue }
+            if c == 0x28 { paren += 1 } else if c == 0x29 { paren = max(0, paren - 1) }
+            else if paren == 0 && (c == 0x3B || c == 0x7D) { break }
+            k += 1
+        }
+        let declEnd = k < end && p[k] == 0x3B ? k + 1 : k
+        // Is the url the only value (ignoring whitespace and !important)?
+        var sole = true
+        var v = colon + 1
+        while v < token.lowerBound { if !ASCII.isHTMLSpace(p[v]) { sole = false; break }; v += 1 }
+        if sole {
+            var w = token.upperBound
+            let tailEnd = k
+            while w < tailEnd {
+                let c = p[w]
+                if ASCII.isHTMLSpace(c) { w += 1; continue }
+                if c == 0x21 && ASCII.matchesLower(p, w + 1, "important") { w += 10; continue }
+                sole = false
+                break
+            }
+        }
+        let shorthand = prop == "background" || prop == "list-style" || prop == "border-image" || prop == "mask"
+            || prop == "-webkit-mask" || prop == "border-image-source" || prop == "mask-image"
+        if forceDecl || prop == "src" || prop == "content" || (sole && !shorthand) || (sole && prop == "background") {
+            // Drop the declaration, keep the whitespace before it.
+            return .delete(s..<declEnd)
+        }
+        return HTMLEdit(range: token, replacement: Array("none".utf8))
+    }
+
+    /// Undoes CSS escapes (`\2f `, `\/`, escaped newline) in a raw URL.
+    static func unescape(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> String {
+        guard ASCII.find(0x5C, p, from: r.lowerBound, to: r.upperBound) != nil else {
+            return ASCII.string(p, ASCII.trim(p, r))
+        }
+        var out = [UInt8]()
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let b = p[i]
+            guard b == 0x5C, i + 1 < r.upperBound else { out.append(b); i += 1; continue }
+            let n = p[i + 1]
+            if n == 0x0A { i += 2; continue }
+            if ASCII.isHex(n) {
+                var v: UInt32 = 0
+                var j = i + 1
+                while j < r.upperBound && j < i + 7 && ASCII.isHex(p[j]) { v = v * 16 + ASCII.hexValue(p[j])!; j += 1 }
+                if j < r.upperBound && ASCII.isHTMLSpace(p[j]) { j += 1 }
+                out.append(contentsOf: CharacterReference.utf8([v == 0 ? 0xFFFD : CharacterReference.sanitize(v)]))
+                i = j
+            } else {
+                out.append(n)
+                i += 2
+            }
+        }
+        var s = String(decoding: out, as: UTF8.self)
+        while let f = s.first, f == " " || f == "\t" || f == "\n" { s.removeFirst() }
+        while let l = s.last, l == " " || l == "\t" || l == "\n" { s.removeLast() }
+        return s
+    }
+}

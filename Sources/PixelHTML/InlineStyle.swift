@@ -1,0 +1,94 @@
+// InlineStyle: reads the declarations of a `style` attribute that decide whether an element is
+// rendered and how big it is: display, visibility, opacity, (max-)height, (max-)width, font-size,
+// mso-hide. Contract: tolerant of case, spacing, `!important` and junk; unknown units leave the size
+// unknown; lengths are parsed as CSS pixels (px or unitless), `0` in any unit is zero.
+
+struct InlineStyle {
+    var hidden: HiddenFlags = []
+    var width: Int?
+    var height: Int?
+
+    init() {}
+
+    init(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) {
+        var i = r.lowerBound
+        let end = r.upperBound
+        while i < end {
+            // Declaration: name ':' value ';'
+            let semi = ASCII.find(0x3B, p, from: i, to: end) ?? end
+            if let colon = ASCII.find(0x3A, p, from: i, to: semi) {
+                let name = ASCII.trim(p, i..<colon)
+                let value = ASCII.trim(p, (colon + 1)..<semi)
+                apply(p, name, value)
+            }
+            i = semi + 1
+        }
+    }
+
+    private mutating func apply(_ p: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>) {
+        guard !name.isEmpty, !value.isEmpty else { return }
+        switch name.count {
+        case 7:
+            if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
+            if ASCII.equalsLower(p, name, "opacity"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.opacityZero) }
+        case 10:
+            if ASCII.equalsLower(p, name, "visibility"),
+               ASCII.matchesLower(p, value.lowerBound, "hidden") || ASCII.matchesLower(p, value.lowerBound, "collapse") {
+                hidden.insert(.visibilityHidden)
+            }
+            if ASCII.equalsLower(p, name, "max-height"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxHeight) }
+        case 9:
+            if ASCII.equalsLower(p, name, "max-width"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxWidth) }
+            if ASCII.equalsLower(p, name, "font-size"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.fontSizeZero) }
+        case 6:
+            if ASCII.equalsLower(p, name, "height"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroHeight) }
+                if px { height = Int(v) }
+            }
+        case 5:
+            if ASCII.equalsLower(p, name, "width"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroWidth) }
+                if px { width = Int(v) }
+            }
+        case 8:
+            if ASCII.equalsLower(p, name, "mso-hide"), ASCII.matchesLower(p, value.lowerBound, "all") { hidden.insert(.msoHide) }
+        default:
+            break
+        }
+    }
+
+    /// Leading number of a CSS value and whether its unit is px or absent (a pixel length).
+    static func number(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> (Double, Bool)? {
+        var i = r.lowerBound
+        var v = 0.0
+        var digits = 0
+        var frac = 0.0
+        if i < r.upperBound && p[i] == 0x2B { i += 1 }
+        if i < r.upperBound && p[i] == 0x2D { return nil }
+        while i < r.upperBound && ASCII.isDigit(p[i]) && digits < 9 { v = v * 10 + Double(p[i] - 0x30); digits += 1; i += 1 }
+        if i < r.upperBound && p[i] == 0x2E {
+            i += 1
+            var scale = 0.1
+            while i < r.upperBound && ASCII.isDigit(p[i]) { frac += Double(p[i] - 0x30) * scale; scale /= 10; digits += 1; i += 1 }
+        }
+        guard digits > 0 else { return nil }
+        v += frac
+        let unitEnd = i
+        var u = i
+        while u < r.upperBound && ASCII.isAlpha(p[u]) { u += 1 }
+        let unit = unitEnd..<u
+        let px = unit.isEmpty ? (u == r.upperBound || ASCII.isHTMLSpace(p[u]) || p[u] == 0x21) : ASCII.equalsLower(p, unit, "px")
+        if !unit.isEmpty || px { return (v, px) }
+        return (v, false) // e.g. '%': not a pixel size
+    }
+
+    /// An HTML `width`/`height` attribute value in pixels ("1", "1px", " 1 "); nil for percentages.
+    static func attributePixels(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Int? {
+        let t = ASCII.trim(p, r)
+        guard let (v, px) = number(p, t) else { return nil }
+        var i = t.lowerBound
+        while i < t.upperBound && (ASCII.isDigit(p[i]) || p[i] == 0x2E) { i += 1 }
+        if i < t.upperBound && p[i] == 0x25 { return nil }
+        return px || i == t.upperBound ? Int(v) : nil
+    }
+}

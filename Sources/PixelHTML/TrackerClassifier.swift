@@ -1,0 +1,132 @@
+// TrackerClassifier: the evidence that a resource is a tracker. Each kind of evidence is independent
+// and named, so `scan` and the logs can say why:
+//  - declared: the element's own `data-tracking-purpose`;
+//  - signature: a known tracking URL shape (SignatureList), or an element that only exists to track
+//    (`amp-pixel`, `amp-analytics`);
+//  - recipientIdentifier: the recipient address in some form in the URL;
+//  - hiddenWithToken: tiny or hidden rendering together with a per-message token — or, for vectors a
+//    reader never sees as content on its own (CSS url(), background attribute, srcset candidate,
+//    VML, stylesheet/font/import), a random-looking per-message token alone;
+//  - rule: an operator rule (host and path glob) matched.
+// Size alone is never evidence; `cid:`, `data:` and other non-network URLs only ever get `declared`.
+// An empty result means content. Image proxies (`…#https://origin`) are judged by their origin URL.
+
+public enum Evidence: Sendable, Equatable, Hashable, CustomStringConvertible {
+    case declared([String])
+    case signature(String)
+    case recipientIdentifier(String)
+    case hiddenWithToken(String)
+    case rule(String)
+
+    /// Short text for logs and `scan`.
+    public var description: String {
+        switch self {
+        case .declared(let p): return "declared:" + p.joined(separator: ",")
+        case .signature(let s): return "signature:" + s
+        case .recipientIdentifier(let f): return "recipient-id:" + f
+        case .hiddenWithToken(let s): return "hidden+token:" + s
+        case .rule(let r): return "rule:" + r
+        }
+    }
+}
+
+/// An operator rule: tracker URLs matching `hostGlob` and `pathGlob` serve `purposes`. Globs use `*`
+/// only (any run, also across '/' and '.'); `*.example.com` also matches `example.com`. The path glob
+/// is matched against the path alone and against path+query; either match counts. An empty glob is `*`.
+public struct URLRule: Sendable, Equatable {
+    public let id: String
+    public let hostGlob: String
+    public let pathGlob: String
+    public let purposes: [String]
+    let host: [GlobPiece]
+    let path: [GlobPiece]
+
+    public init(hostGlob: String, pathGlob: String, purposes: [String], id: String? = nil) {
+        self.hostGlob = hostGlob.isEmpty ? "*" : hostGlob.lowercased()
+        self.pathGlob = pathGlob.isEmpty ? "*" : pathGlob
+        self.purposes = purposes
+        self.id = id ?? "\(self.hostGlob) \(self.pathGlob)"
+        host = Glob.compilePlain(self.hostGlob)
+        path = Glob.compilePlain(self.pathGlob)
+    }
+
+    public func matches(_ url: String) -> Bool {
+        let u = URLParts(URLParts.effectiveURL(url))
+        guard u.isRemote else { return false }
+        let hostOK: Bool
+        if hostGlob.hasPrefix("*."), !hostGlob.dropFirst(2).contains("*") {
+            let base = hostGlob.dropFirst(2)
+            hostOK = u.host == base || u.host.hasSuffix("." + base)
+        } else {
+            hostOK = Glob.match(host, Array(u.host.utf8))
+        }
+        guard hostOK else { return false }
+        let pq = Array(u.pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
+        let pathOnly = Array(pq.prefix(while: { $0 != 0x3F }))
+        return Glob.match(path, pathOnly) || Glob.match(path, pq)
+    }
+}
+
+public struct TrackerClassifier: Sendable {
+    public var signatures: SignatureList
+    public var rules: [URLRule]
+    public var tokenShape = TokenShape()
+    /// Largest width/height (both) counted as a tiny image.
+    public var tinyMaxSide = 2
+
+    public init(signatures: SignatureList = .default, rules: [URLRule] = []) {
+        self.signatures = signatures
+        self.rules = rules
+    }
+
+    /// The first operator rule matching a URL (the engine takes its purposes).
+    public func rule(matching url: String) -> URLRule? { rules.first { $0.matches(url) } }
+
+    /// All evidence that `r` is a tracker; empty means content.
+    public func evidence(for r: Resource, recipients: [String]) -> [Evidence] {
+        var ev = [Evidence]()
+        if let d = r.declaredPurposes { ev.append(.declared(d)) }
+        let effective = URLParts.effectiveURL(r.url)
+        let parts = URLParts(effective)
+        guard parts.isRemote else { return ev }
+
+        if let sig = signatures.firstMatch(parts) {
+            ev.append(.signature(sig.id))
+        } else if r.element.tagName == "amp-pixel" || r.element.tagName == "amp-analytics" {
+            ev.append(.signature(r.element.tagName))
+        }
+        for rcpt in recipients {
+            if let form = RecipientIdentifier.find(in: r.url, address: rcpt) {
+                ev.append(.recipientIdentifier(form))
+                break
+            }
+        }
+        if let h = hiddenWithToken(r, effective) { ev.append(.hiddenWithToken(h)) }
+        if let rule = rule(matching: r.url) { ev.append(.rule(rule.id)) }
+        return ev
+    }
+
+    /// Tiny/hidden rendering + token, or a token in a vector that is not visible content by itself.
+    func hiddenWithToken(_ r: Resource, _ url: String) -> String? {
+        let strength = tokenShape.strength(ofURL: url)
+        guard strength != .none else { return nil }
+        let el = r.element
+        switch r.vector {
+        case .img, .input, .video, .other, .amp:
+            let w = el.width, h = el.height
+            let tiny = (w.map { $0 <= tinyMaxSide } ?? false) && (h.map { $0 <= tinyMaxSide } ?? false)
+            let thin = w == 1 || h == 1 || w == 0 || h == 0
+            let sizeLabel = "\(w.map(String.init) ?? "?")x\(h.map(String.init) ?? "?")"
+            if tiny || thin { return "\(sizeLabel) + token" }
+            if el.hidden.hidesBox { return "hidden + token" }
+            if el.inHiddenWrapper { return "hidden wrapper + token" }
+            return nil
+        case .srcset, .cssInline, .cssBlock, .backgroundAttr, .vml, .link, .import, .font:
+            guard strength == .random else {
+                if el.hidden.hidesBox || el.inHiddenWrapper { return "hidden + token" }
+                return nil
+            }
+            return "\(r.vector.rawValue) + token"
+        }
+    }
+}
