@@ -3,6 +3,6 @@ import PixelHTML
 
 public enum EvidenceText {
     public static func describe(_ e: Evidence) -> String {
-        String(describing: e)
+        e.description
     }
 }

@@ -31,6 +31,10 @@ struct Filter: ParsableCommand {
     var file: String?
 
     func run() throws {
+        try CLIExit.withStatus { try execute() }
+    }
+
+    func execute() throws {
         let cfg = try options.load()
         let lookup = try Self.lookup(consent)
         let message = try InputFile.read(file)
@@ -45,9 +49,9 @@ struct Filter: ParsableCommand {
         let context = MessageContext(session: "filter", queueID: nil, mailFrom: "", messageKey: "")
         let variants: [PlannedVariant]
         do {
-            variants = try message.withUnsafeBytes { buf throws(PlanFailure) in try planner.plan(message: buf, recipients: recipients, context: context) }
-        } catch {
-            switch error {
+            variants = try message.withUnsafeBytes { buf in try planner.plan(message: buf, recipients: recipients, context: context) }
+        } catch let failure as PlanFailure {
+            switch failure {
             case .reject(_, let enhanced, let text): throw CLIError("pixelgate filter: \(enhanced) \(text)", code: 65)
             case .tempfail(let text): throw CLIError("pixelgate filter: \(text)", code: 75)
             }
@@ -93,5 +97,17 @@ enum OutputSink {
             }
         }
         FileHandle.standardOutput.write(Data(out))
+    }
+}
+
+/// Applies a CLIError's exit status (the root command exits 1 for every error otherwise).
+enum CLIExit {
+    static func withStatus(_ body: () throws -> Void) throws {
+        do {
+            try body()
+        } catch let e as CLIError {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            exit(e.code)
+        }
     }
 }

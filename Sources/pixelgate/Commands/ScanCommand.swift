@@ -38,6 +38,10 @@ struct Scan: ParsableCommand {
     }
 
     func run() throws {
+        try CLIExit.withStatus { try execute() }
+    }
+
+    func execute() throws {
         let cfg = try options.load()
         let message = try InputFile.read(file)
         // Scanning seals no token: an ephemeral key keeps `scan` free of state.
@@ -45,12 +49,12 @@ struct Scan: ParsableCommand {
         let engine = try makeEngine(cfg: cfg, campaigns: MemoryCampaignRegistry(), keyring: ring)
         let analysis: Analysis
         do {
-            analysis = try message.withUnsafeBytes { buf throws(EngineFailure) in
+            analysis = try message.withUnsafeBytes { buf in
                 let rcpts = recipient.isEmpty ? Self.headerAddresses(buf) : recipient
                 return try engine.analyse(buf, recipients: rcpts)
             }
-        } catch {
-            throw CLIError("pixelgate scan: \(error.description)", code: 65)
+        } catch let failure as EngineFailure {
+            throw CLIError("pixelgate scan: \(failure.description)", code: 65)
         }
         let decision = engine.decide(analysis, recipient: "", profile: .none)
         var rows: [Row] = []

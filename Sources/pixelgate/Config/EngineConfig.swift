@@ -11,6 +11,7 @@
 // `on_store_error` belongs to [store] (the consent store's section); until that section exposes it
 // the engine uses its own default, `strip` (DESIGN "Failure rules").
 import Foundation
+import PixelEngine
 import PixelHTML
 import PixelMIME
 import PixelPolicy
