@@ -34,14 +34,14 @@ struct VariantRenderer {
             }
             if let footer {
                 let at = leaf.scan.bodyEnd ?? leaf.scan.htmlEnd ?? leaf.decoded.count
-                edits.append(HTMLEdit(range: at..<at, replacement: Charset.encode(text: footer.html, charset: leaf.charset)))
+                edits.append(HTMLEdit(range: at..<at, replacement: Charset.encode(text: footer.html, charset: Self.insertionCharset(leaf.part, leaf.charset))))
             }
             if edits.isEmpty { continue }
             replacements[leaf.leafIndex] = leaf.decoded.withUnsafeBytes { HTMLRewriter.apply($0, edits: edits) }
         }
         if let footer {
             for leaf in analysis.textLeaves {
-                replacements[leaf.leafIndex] = Self.appendText(footer.text, to: leaf.decoded, charset: leaf.charset)
+                replacements[leaf.leafIndex] = Self.appendText(footer.text, to: leaf.decoded, charset: Self.insertionCharset(leaf.part, leaf.charset))
             }
         }
         do {
@@ -66,6 +66,12 @@ struct VariantRenderer {
             linksForFooter = FooterLinks(preferencesURL: links.preferences(recipient: recipient, campaign: analysis.campaign))
         }
         return FooterRenderer.render(decision.footer, templates: settings.footer, purposes: decision.gatedPurposes, links: linksForFooter)
+    }
+
+    /// The charset inserted text is written in: the part's own, except that a 7bit part gets pure
+    /// ASCII (references / approximations) so that it stays 7bit instead of switching to QP.
+    static func insertionCharset(_ part: MIMEPart, _ charset: String) -> String {
+        part.transferEncoding == .sevenBit ? "us-ascii" : charset
     }
 
     /// Appends `text` ("\n" line ends) to a text body, in the body's line ending and charset, after a

@@ -50,7 +50,8 @@ import PixelPolicy
             try Data(run.output).write(to: refURL)
         }
         let ref = Array(try Data(contentsOf: refURL))
-        #expect(run.output == ref, "golden \(name) differs; rerun with UPDATE_GOLDEN=1 and review the diff")
+        let same = run.output == ref
+        #expect(same, "golden \(name) differs; rerun with UPDATE_GOLDEN=1 and review the diff")
         #expect(TestEngine.longestLine(run.output) <= 998)
     }
 }

@@ -77,7 +77,7 @@ args["charset-windows-1252"] = "consent=open_measurement"
 cases["charset-iso-8859-15"] = alternative(fr_text, fr_html, cte="8bit", charset="iso-8859-15", raw_text=crlf(fr_text).encode("iso8859_15", "xmlcharrefreplace").decode("latin-1"), raw_html=crlf(fr_html).encode("iso8859_15", "xmlcharrefreplace").decode("latin-1"))
 args["charset-iso-8859-15"] = "consent=open_measurement"
 cases["charset-us-ascii-footer-fallback"] = alternative("Hello Ana\n", html_doc(f'<p>Hello</p><img src="{T2}" width="1" height="1" data-tracking-purpose="open_measurement">'), cte="7bit", charset="us-ascii")
-args["charset-us-ascii-footer-fallback"] = "consent=open_measurement\nlanguage=fr"
+args["charset-us-ascii-footer-fallback"] = "consent=none\nask=true\nlanguage=fr"
 cases["charset-koi8-r-bytewise"] = alternative("\u041f\u0440\u0438\u0432\u0435\u0442\n", html_doc(f'<p>\u041f\u0440\u0438\u0432\u0435\u0442</p><img src="{T1}" width="1" height="1">'), cte="8bit", charset="koi8-r",
     raw_text=crlf("\u041f\u0440\u0438\u0432\u0435\u0442\n").encode("koi8_r").decode("latin-1"), raw_html=crlf(html_doc(f'<p>\u041f\u0440\u0438\u0432\u0435\u0442</p><img src="{T1}" width="1" height="1">')).encode("koi8_r").decode("latin-1"))
 cases["encoding-long-line-8bit"] = single_html("<p>" + " ".join(["word"] * 400) + f'<img src="{T1}" width="1" height="1">' + " ".join(["more"] * 300) + "</p>", cte="8bit")
