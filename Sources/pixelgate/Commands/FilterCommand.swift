@@ -5,6 +5,8 @@
 // reject, 75 consent store unavailable with on_store_error = tempfail, 1 other errors.
 import ArgumentParser
 import Foundation
+import Logging
+import PixelLog
 import PixelPolicy
 import PixelRelay
 
@@ -36,6 +38,7 @@ struct Filter: ParsableCommand {
 
     func execute() throws {
         let cfg = try options.load()
+        LogfmtHandler.bootstrap(level: Logger.Level(rawValue: cfg.log.level) ?? .info)
         let lookup = try Self.lookup(consent)
         let message = try InputFile.read(file)
         let planner: EnginePlanner

@@ -114,7 +114,9 @@ final class EnginePlanner: VariantPlanner, @unchecked Sendable {
         } catch {
             log(.error, "error", context, ["reason": .string(error.description), "action": .string(onUnparseable.rawValue)])
             switch onUnparseable {
-            case .reject: throw .reject(code: 554, enhanced: "5.6.0", text: "Message cannot be analysed safely: \(Self.oneLine(error.description))")
+            case .reject:
+                guard case .unparseable(let reason) = error else { throw .reject(code: 554, enhanced: "5.6.0", text: "Message cannot be analysed safely") }
+                throw .reject(code: 554, enhanced: "5.6.0", text: "Message cannot be analysed safely: \(Self.oneLine(reason))")
             case .pass: return unchanged
             }
         }
