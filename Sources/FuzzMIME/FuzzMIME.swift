@@ -79,6 +79,22 @@ func describe(_ part: MIMEPart, indent: String) {
     for c in part.children { describe(c, indent: indent + "  ") }
 }
 
+/// Writes the message with each text leaf replaced by its decoded content plus a marker line
+/// (for differential checks against other MIME parsers).
+func emitRewritten(_ m: MIMEMessage, _ buffer: UnsafeRawBufferPointer, to path: String) {
+    var replacements: [Int: [UInt8]] = [:]
+    for (i, leaf) in m.leaves().enumerated() where leaf.contentType.isText {
+        var d = TransferCodec.decodeBody(of: leaf, in: buffer).bytes
+        d += Charset.encode(text: "\r\nAppended \u{E9}t\u{E9} \u{20AC} \u{1F600} line\r\n", charset: leaf.contentType.charset ?? "us-ascii")
+        replacements[i] = d
+    }
+    var r = MIMERewriter(message: m)
+    r.removeTopLevelHeaders(names: ["Tracking-Purposes", "Tracking-Campaign"])
+    for (i, d) in replacements { try? r.replaceLeaf(i, decodedBody: d) }
+    let out = MIMERewriter.render(r.chunks(), original: buffer)
+    _ = FileManager.default.createFile(atPath: path, contents: Data(out))
+}
+
 @main struct FuzzMIMEMain {
     static func main() {
         let files = CommandLine.arguments.dropFirst()
@@ -97,6 +113,9 @@ func describe(_ part: MIMEPart, indent: String) {
                     for d in m.defects { print("  defect: \(d)") }
                 }
                 if let failure = checkOne(buffer) { print("\(file): FAIL \(failure)"); failures += 1 }
+                if let dir = ProcessInfo.processInfo.environment["FUZZ_MIME_EMIT"], let m = try? MIMEParser.parse(buffer) {
+                    emitRewritten(m, buffer, to: dir + "/" + (file as NSString).lastPathComponent)
+                }
             }
         }
         if failures > 0 { exit(1) }

@@ -27,9 +27,13 @@ public struct HeaderField: Sendable, Equatable {
 enum HeaderBlock {
     /// True when `line` (without terminator) starts a field: `[\x21-\x39\x3B-\x7E]*:` like
     /// Python's email feedparser (so "Name : value" is not a field).
+    /// The name must end (with its colon) within this many octets: RFC 5322's line limit.
+    static let maxFieldNameLength = 998
+
     static func isFieldStart(_ buffer: UnsafeRawBufferPointer, _ start: Int, _ end: Int) -> Bool {
         var i = start
-        while i < end {
+        let stop = min(end, start + maxFieldNameLength + 1)
+        while i < stop {
             let b = buffer[i]
             if b == 58 { return true }
             if b < 0x21 || b > 0x7E { return false }
@@ -46,9 +50,11 @@ enum HeaderBlock {
     }
 
     /// Splits `range` (a header block) into fields. Lines that are neither fields nor
-    /// continuations (a leading continuation, an envelope line) are skipped and noted in `defects`.
+    /// continuations (a leading continuation, an envelope line) are skipped; the first such line
+    /// of the block is noted in `defects` (one note per block keeps defects bounded).
     static func parse(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>, defects: inout [String]) -> [HeaderField] {
         var fields: [HeaderField] = []
+        var noted = false
         var fieldStart = -1
         var pos = range.lowerBound
         func flush(_ end: Int) {
@@ -59,14 +65,18 @@ enum HeaderBlock {
             let lineEnd = min((Bytes.nextLF(buffer, from: pos) ?? (range.upperBound - 1)) + 1, range.upperBound)
             let first = buffer[pos]
             if Bytes.isWSP(first) {
-                if fieldStart < 0 { defects.append("header continuation line without a field at octet \(pos)") }
+                if fieldStart < 0 && !noted {
+                    defects.append("header continuation line without a field at octet \(pos)")
+                    noted = true
+                }
             } else if isFieldStart(buffer, pos, lineEnd) {
                 flush(pos)
                 fieldStart = pos
             } else {
                 flush(pos)
-                if !isEnvelopeLine(buffer, pos, lineEnd) {
+                if !isEnvelopeLine(buffer, pos, lineEnd) && !noted {
                     defects.append("malformed header line at octet \(pos)")
+                    noted = true
                 }
             }
             pos = lineEnd

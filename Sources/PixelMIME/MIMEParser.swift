@@ -111,17 +111,17 @@ struct ParserMachine {
             let current = chain[chain.count - 1]
             guard current.inHeaders else { continue }
 
-            if lineEnd - lineStart > limits.maxLineLength {
-                throw .lineTooLong(limit: limits.maxLineLength, offset: lineStart)
-            }
-            if lineEnd - current.start > limits.maxHeaderSize {
-                throw .headerTooLarge(limit: limits.maxHeaderSize, offset: current.start)
-            }
             if contentEnd == lineStart {
                 try finishHeaders(current, headerEnd: lineStart, bodyStart: lineEnd, separator: true)
             } else if Bytes.isWSP(buffer[lineStart]) || HeaderBlock.isFieldStart(buffer, lineStart, contentEnd)
                         || HeaderBlock.isEnvelopeLine(buffer, lineStart, contentEnd) {
-                continue
+                // A header line: bounded in length and in total block size.
+                if lineEnd - lineStart > limits.maxLineLength {
+                    throw .lineTooLong(limit: limits.maxLineLength, offset: lineStart)
+                }
+                if lineEnd - current.start > limits.maxHeaderSize {
+                    throw .headerTooLarge(limit: limits.maxHeaderSize, offset: current.start)
+                }
             } else {
                 defects.append("header block of part at octet \(current.start) ends without a blank line at octet \(lineStart)")
                 try finishHeaders(current, headerEnd: lineStart, bodyStart: lineStart, separator: false)

@@ -16,6 +16,7 @@ public struct MIMERewriter: Sendable {
     private let leafList: [MIMEPart]
     /// Pending edits: replace `range` of the original with `bytes`.
     private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
+    private var replaced: Set<Int> = []
 
     public init(message: MIMEMessage) {
         self.message = message
@@ -31,6 +32,13 @@ public struct MIMERewriter: Sendable {
         }
     }
 
+    /// Inserts a header field at the very top of the message (e.g. `Received:`). `value` must
+    /// already be folded if long; the field is terminated with the message's line ending.
+    public mutating func insertTopLevelHeader(name: String, value: String) {
+        let line = Array("\(name): \(value)".utf8) + message.lineEnding.bytes
+        edits.append((0..<0, line))
+    }
+
     /// Replaces the content of leaf `index` (of `message.leaves()`) with `decodedBody`,
     /// re-encoded in the leaf's transfer encoding. A leaf can be replaced once.
     public mutating func replaceLeaf(_ index: Int, decodedBody: [UInt8]) throws(MIMERewriteError) {
@@ -38,9 +46,11 @@ public struct MIMERewriter: Sendable {
         let part = leafList[index]
         if part.isMessageRFC822 { throw .leafNotRewritable(index: index, reason: "encapsulated message") }
         if part.contentType.isMultipart { throw .leafNotRewritable(index: index, reason: "multipart without body parts") }
-        if edits.contains(where: { $0.range.overlaps(part.bodyRange) || ($0.range.isEmpty && part.bodyRange.contains($0.range.lowerBound)) }) {
-            throw .leafNotRewritable(index: index, reason: "already replaced")
+        if case .other(let name) = part.transferEncoding {
+            throw .leafNotRewritable(index: index, reason: "unknown transfer encoding \(name)")
         }
+        if replaced.contains(index) { throw .leafNotRewritable(index: index, reason: "already replaced") }
+        replaced.insert(index)
         let eol = message.lineEnding
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
@@ -82,7 +92,11 @@ public struct MIMERewriter: Sendable {
 
     /// The output chunks: original ranges between edits, in order.
     public func chunks() -> [OutChunk] {
-        let sorted = edits.sorted { ($0.range.lowerBound, $0.range.upperBound) < ($1.range.lowerBound, $1.range.upperBound) }
+        // Order by position; equal positions keep the order the edits were made in.
+        let sorted = edits.enumerated().sorted {
+            ($0.element.range.lowerBound, $0.element.range.upperBound, $0.offset)
+                < ($1.element.range.lowerBound, $1.element.range.upperBound, $1.offset)
+        }.map(\.element)
         var out: [OutChunk] = []
         var pos = 0
         for edit in sorted {

@@ -1,0 +1,133 @@
+// MIMERewriter tests: identity output, top-level header removal (folded fields included), leaf
+// replacement in each transfer encoding, the switch to quoted-printable with its header
+// rewrite, refusal of encapsulated messages, and that untouched bytes are copied by range.
+import Testing
+@testable import PixelMIME
+
+@Suite struct MIMERewriterTests {
+    static let sample = T.message([
+        "From: a@example.org", "Tracking-Purposes: open_measurement,", "  personalization",
+        "Subject: s", "tracking-campaign: c1",
+        "Content-Type: multipart/mixed; boundary=r", "",
+        "--r", "Content-Type: text/html; charset=utf-8", "Content-Transfer-Encoding: quoted-printable", "",
+        "<p>caf=C3=A9</p>",
+        "--r", "Content-Type: text/plain; charset=iso-8859-1", "Content-Transfer-Encoding: 7bit", "", "plain",
+        "--r", "Content-Type: image/gif", "Content-Transfer-Encoding: base64", "", "R0lGODlh",
+        "--r", "Content-Type: message/rfc822", "", "Subject: inner", "", "inner body",
+        "--r--",
+    ])
+
+    func render(_ chunks: [OutChunk], _ bytes: [UInt8]) -> [UInt8] { MIMERewriter.render(chunks, original: bytes) }
+
+    @Test func noChangeIsIdentity() throws {
+        let m = try T.parse(Self.sample)
+        let chunks = MIMERewriter(message: m).chunks()
+        #expect(chunks == [.original(0..<Self.sample.count)])
+        #expect(render(chunks, Self.sample) == Self.sample)
+    }
+
+    @Test func removesTrackingHeadersOnlyAtTopLevel() throws {
+        let m = try T.parse(Self.sample)
+        var r = MIMERewriter(message: m)
+        r.removeTopLevelHeaders(names: ["Tracking-Purposes", "Tracking-Campaign"])
+        let out = render(r.chunks(), Self.sample)
+        let text = String(decoding: out, as: UTF8.self)
+        #expect(!text.lowercased().contains("tracking-"))
+        #expect(!text.contains("personalization"))
+        #expect(text.hasPrefix("From: a@example.org\r\nSubject: s\r\nContent-Type: multipart/mixed"))
+        #expect(out.count == Self.sample.count - "Tracking-Purposes: open_measurement,\r\n  personalization\r\ntracking-campaign: c1\r\n".utf8.count)
+        let again = try T.parse(out)
+        #expect(again.leaves().count == m.leaves().count)
+    }
+
+    @Test func replacesQuotedPrintableLeaf() throws {
+        let m = try T.parse(Self.sample)
+        var r = MIMERewriter(message: m)
+        try r.replaceLeaf(0, decodedBody: Array("<p>café</p><a href=\"https://x.example/w/t\">retirer</a>".utf8))
+        let chunks = r.chunks()
+        let out = render(chunks, Self.sample)
+        let again = try T.parse(out)
+        let leaf = again.leaves()[0]
+        #expect(leaf.transferEncoding == .quotedPrintable)
+        #expect(String(decoding: T.decoded(leaf, out).bytes, as: UTF8.self) == "<p>café</p><a href=\"https://x.example/w/t\">retirer</a>")
+        // Everything outside the leaf body is copied by range.
+        let originals = chunks.compactMap { if case .original(let r) = $0 { r } else { nil } }
+        #expect(originals.count == 2)
+        #expect(originals[0].upperBound == m.leaves()[0].bodyRange.lowerBound)
+        #expect(originals[1].lowerBound == m.leaves()[0].bodyRange.upperBound)
+        for i in 1..<4 { #expect(T.body(again.leaves()[i], out) == T.body(m.leaves()[i], Self.sample)) }
+    }
+
+    @Test func replacesBase64LeafWithoutTrailingBlankLine() throws {
+        let m = try T.parse(Self.sample)
+        let gif = (0..<200).map { UInt8($0 % 256) }
+        let out = render(try MIMERewriter.rewrite(m, replacements: [2: gif]), Self.sample)
+        let again = try T.parse(out)
+        #expect(T.decoded(again.leaves()[2], out) == DecodeResult(bytes: gif, clean: true))
+        let body = T.bodyString(again.leaves()[2], out)
+        #expect(!body.hasSuffix("\r\n")) // the delimiter's CRLF follows directly
+        #expect(body.split(separator: "\r\n").allSatisfy { $0.count <= 76 })
+    }
+
+    @Test func sevenBitLeafSwitchesToQuotedPrintableWhenNeeded() throws {
+        let m = try T.parse(Self.sample)
+        let latin1 = Array("plain ".utf8) + [0xE9] + Array("t\u{E9}".utf8)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [1: latin1]), Self.sample)
+        let again = try T.parse(out)
+        let leaf = again.leaves()[1]
+        #expect(leaf.transferEncoding == .quotedPrintable)
+        #expect(leaf.headers(named: "content-transfer-encoding").count == 1)
+        #expect(T.decoded(leaf, out).bytes == latin1)
+        #expect(again.leaves().map(\.contentType.mimeType) == m.leaves().map(\.contentType.mimeType))
+    }
+
+    @Test func sevenBitLeafWithoutEncodingHeaderGetsOne() throws {
+        let bytes = T.message(["Subject: x", "", "line"])
+        let m = try T.parse(bytes)
+        let long = [UInt8](repeating: 65, count: 2000)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: long]), bytes)
+        let again = try T.parse(out)
+        #expect(again.root.transferEncoding == .quotedPrintable)
+        #expect(T.decoded(again.root, out).bytes == long + [13, 10]) // body ran to the end: keeps its line end
+        #expect(String(decoding: out, as: UTF8.self).hasPrefix("Subject: x\r\nContent-Transfer-Encoding: quoted-printable\r\n\r\n"))
+    }
+
+    @Test func identityLeafKeepsEncodingAndBreaksLongLines() throws {
+        let bytes = T.message(["Content-Type: text/html", "Content-Transfer-Encoding: 8bit", "", "<p>x</p>"])
+        let m = try T.parse(bytes)
+        let html = Array(String(repeating: "<span>été</span>", count: 200).utf8)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: html]), bytes)
+        let again = try T.parse(out)
+        #expect(again.root.transferEncoding == .eightBit)
+        #expect(out.split(separator: 10).allSatisfy { $0.count <= 999 })
+        #expect(T.body(again.root, out).filter { $0 != 13 && $0 != 10 } == html)
+    }
+
+    @Test func refusesEncapsulatedMessageAndBadIndex() throws {
+        let m = try T.parse(Self.sample)
+        var r = MIMERewriter(message: m)
+        #expect(throws: MIMERewriteError.self) { try r.replaceLeaf(3, decodedBody: []) }
+        #expect(throws: MIMERewriteError.noSuchLeaf(index: 9, leafCount: 4)) { try r.replaceLeaf(9, decodedBody: []) }
+        try r.replaceLeaf(0, decodedBody: [65])
+        #expect(throws: MIMERewriteError.leafNotRewritable(index: 0, reason: "already replaced")) { try r.replaceLeaf(0, decodedBody: [66]) }
+    }
+
+    @Test func insertTopLevelHeader() throws {
+        let m = try T.parse(Self.sample)
+        var r = MIMERewriter(message: m)
+        r.insertTopLevelHeader(name: "Received", value: "by pixelgate")
+        r.removeTopLevelHeaders(names: ["from"])
+        let out = String(decoding: render(r.chunks(), Self.sample), as: UTF8.self)
+        #expect(out.hasPrefix("Received: by pixelgate\r\nTracking-Purposes"))
+    }
+
+    @Test func bareLFMessageStaysBareLF() throws {
+        let bytes = T.message(["Content-Type: multipart/alternative; boundary=z", "", "--z",
+                               "Content-Type: text/plain", "Content-Transfer-Encoding: quoted-printable", "", "a", "--z--"], eol: "\n")
+        let m = try T.parse(bytes)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: Array("one\ntwo \u{E9}".utf8)]), bytes)
+        #expect(!out.contains(13))
+        let again = try T.parse(out)
+        #expect(T.decoded(again.leaves()[0], out).bytes == Array("one\ntwo \u{E9}".utf8))
+    }
+}
