@@ -118,6 +118,19 @@ enum CSSScanner {
         return end
     }
 
+    /// Skips a CSS escape at `p[i] == '\\'`: up to 6 hex digits and one whitespace, or one character.
+    static func skipEscape(_ p: UnsafeRawBufferPointer, _ i: Int, _ end: Int) -> Int {
+        var j = i + 1
+        guard j < end else { return end }
+        if ASCII.isHex(p[j]) {
+            let s = j
+            while j < end && j - s < 6 && ASCII.isHex(p[j]) { j += 1 }
+            if j < end && ASCII.isHTMLSpace(p[j]) { j += 1 }
+            return j
+        }
+        return j + 1
+    }
+
     /// Parses `url(` at `i`. Returns nil when the input ends before the token could be delimited.
     static func parseURLToken(_ p: UnsafeRawBufferPointer, at i: Int, end: Int, kind: CSSURL.Kind) -> CSSURL? {
         var j = i + 4
@@ -138,7 +151,7 @@ enum CSSScanner {
             while j < end {
                 let c = p[j]
                 if c == 0x29 || ASCII.isHTMLSpace(c) { break }
-                if c == 0x5C { j += 2; continue }
+                if c == 0x5C { j = skipEscape(p, j, end); continue }
                 j += 1
             }
             j = min(j, end)

@@ -24,7 +24,7 @@ enum Escaping {
             case 0x3C: out.append(contentsOf: Array("&lt;".utf8))
             case 0x3E: out.append(contentsOf: Array("&gt;".utf8))
             case 0x20: out.append(contentsOf: Array("&#32;".utf8))
-            case 0x09, 0x0A, 0x0C, 0x0D, 0x60, 0x3D:
+            case 0x09, 0x0A, 0x0C, 0x0D:
                 out.append(contentsOf: Array("&#\(b);".utf8))
             default: out.append(b)
             }

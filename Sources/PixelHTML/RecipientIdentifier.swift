@@ -6,6 +6,7 @@
 // base64 case-sensitively. Contract: pure; short or empty addresses never match.
 
 import PixelCrypto
+import Foundation
 
 public enum RecipientIdentifier {
     /// Shortest base64 core (characters) that counts as a match, so tiny fragments never match.
@@ -51,7 +52,22 @@ public enum RecipientIdentifier {
 
     /// The form of `address` found in `url` (or its percent-decoded forms), nil when none.
     public static func find(in url: String, address: String) -> String? {
-        find(in: url, forms: allForms(of: address))
+        find(in: url, forms: cachedForms(of: address))
+    }
+
+    /// Forms are hashed once per address: a message has few recipients and many resources.
+    static let cache = FormsCache()
+    /// Most addresses kept in the forms cache (it is emptied when full).
+    public static let maxCachedAddresses = 256
+
+    static func cachedForms(of address: String) -> [Form] {
+        if let hit = cache.withLock({ $0[address] }) { return hit }
+        let forms = allForms(of: address)
+        cache.withLock { c in
+            if c.count >= maxCachedAddresses { c.removeAll() }
+            c[address] = forms
+        }
+        return forms
     }
 
     static func find(in url: String, forms: [Form]) -> String? {
@@ -144,5 +160,17 @@ extension String {
         while lo < hi && ASCII.isHTMLSpace(b[lo]) { lo += 1 }
         while hi > lo && ASCII.isHTMLSpace(b[hi - 1]) { hi -= 1 }
         return String(decoding: b[lo..<hi], as: UTF8.self)
+    }
+}
+
+/// A lock-protected address -> forms map.
+final class FormsCache: @unchecked Sendable {
+    private let lock = NSLock()
+    private var map: [String: [RecipientIdentifier.Form]] = [:]
+
+    func withLock<T>(_ body: (inout [String: [RecipientIdentifier.Form]]) -> T) -> T {
+        lock.lock()
+        defer { lock.unlock() }
+        return body(&map)
     }
 }

@@ -8,6 +8,12 @@
 extension ScanState {
     enum Removal { case element, attribute }
 
+    /// Attributes that may carry a fetched URL.
+    static let urlBits: UInt32 = [AttrKind.src, .srcset, .background, .href, .xlinkHref, .poster, .data, .config, .style]
+        .reduce(0) { $0 | (1 << UInt32($1.rawValue)) }
+    /// Attributes that carry a URL on any element (`background`, `style`).
+    static let anyElementURLBits: UInt32 = (1 << UInt32(AttrKind.background.rawValue)) | (1 << UInt32(AttrKind.style.rawValue))
+
     /// Extracts the resources of the current start tag; returns the element's own hidden flags.
     mutating func extract(kind: TagKind, lt: Int) -> HiddenFlags {
         var purposes: [String]?
@@ -22,12 +28,8 @@ extension ScanState {
         if tag.has(.hidden) { hidden.insert(.hiddenAttribute) }
         if let lay = tag.attr(.layout), ASCII.equalsLower(p, ASCII.trim(p, lay.value), "nodisplay") { hidden.insert(.noDisplayLayout) }
 
-        let urlBits: UInt32 = [AttrKind.src, .srcset, .background, .href, .xlinkHref, .poster, .data, .config, .style]
-            .reduce(0) { $0 | (1 << UInt32($1.rawValue)) }
-        guard tag.present & urlBits != 0 else { return hidden }
-        if kind == .other && tag.present & ((1 << UInt32(AttrKind.background.rawValue)) | (1 << UInt32(AttrKind.style.rawValue))) == 0 {
-            return hidden
-        }
+        guard tag.present & ScanState.urlBits != 0 else { return hidden }
+        if kind == .other && tag.present & ScanState.anyElementURLBits == 0 { return hidden }
 
         var el = ElementInfo(tagName: ASCII.lowerString(p, tag.name), range: lt..<tag.end,
                              hidden: hidden, inHiddenWrapper: !hiddenStack.isEmpty)
