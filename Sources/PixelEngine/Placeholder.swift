@@ -1,1 +1,0 @@
-// PixelEngine: placeholder until its issue lands; see Package.swift for this module's job.

@@ -1,0 +1,88 @@
+// VariantRenderer: DESIGN "Data path" step 6 for one variant. From the analysis and one decision it
+// builds the outgoing message as chunks: removed trackers go (PixelHTML's removal edits), kept
+// consent-based trackers point to the gate, `data-tracking-purpose` attributes are stripped, the
+// footer goes before `</body>` (else before `</html>`, else at the end) and at the end of each body
+// text/plain part, modified leaves are re-encoded in their own transfer encoding and charset, and
+// the top-level `Tracking-*` headers are dropped. Guarantees: every other byte is copied from the
+// input by range; an HTML leaf with no edit and a text leaf without footer are not touched; exempt
+// trackers are kept byte for byte.
+import Foundation
+import PixelHTML
+import PixelMIME
+import PixelPolicy
+
+struct VariantRenderer {
+    let settings: EngineSettings
+    let links: PolicyLinks
+
+    func render(_ analysis: Analysis, message buffer: UnsafeRawBufferPointer, recipient: String, decision: Decision) throws(EngineFailure) -> [OutChunk] {
+        let footer = footerFor(decision, analysis: analysis, recipient: recipient)
+        var replacements: [Int: [UInt8]] = [:]
+        for (li, leaf) in analysis.htmlLeaves.enumerated() {
+            var edits: [HTMLEdit] = leaf.scan.purposeAttributes.map { HTMLEdit.delete($0) }
+            for (ti, t) in analysis.trackers.enumerated() where t.htmlLeaf == li {
+                switch decision.dispositions[ti] {
+                case .keptExempt:
+                    continue
+                case .gated:
+                    let purposes = (t.policy.knownPurposes ?? []).filter { !$0.isExempt }
+                    let gate = links.gate(recipient: recipient, purposes: purposes, url: t.url, campaign: analysis.campaign)
+                    edits.append(t.resource.replacingURL(with: gate))
+                case .removed:
+                    edits.append(t.resource.removal)
+                }
+            }
+            if let footer {
+                let at = leaf.scan.bodyEnd ?? leaf.scan.htmlEnd ?? leaf.decoded.count
+                edits.append(HTMLEdit(range: at..<at, replacement: Charset.encode(text: footer.html, charset: Self.insertionCharset(leaf.part, leaf.charset))))
+            }
+            if edits.isEmpty { continue }
+            replacements[leaf.leafIndex] = leaf.decoded.withUnsafeBytes { HTMLRewriter.apply($0, edits: edits) }
+        }
+        if let footer {
+            for leaf in analysis.textLeaves {
+                replacements[leaf.leafIndex] = Self.appendText(footer.text, to: leaf.decoded, charset: Self.insertionCharset(leaf.part, leaf.charset))
+            }
+        }
+        do {
+            var rewriter = MIMERewriter(message: analysis.message)
+            rewriter.removeTopLevelHeaders(names: analysis.trackingHeaderNames)
+            for leaf in replacements.keys.sorted() { let body = replacements[leaf]!; try rewriter.replaceLeaf(leaf, decodedBody: body) }
+            return rewriter.chunks()
+        } catch {
+            throw .unparseable("rewrite failed: \(error)")
+        }
+    }
+
+    /// The footer for this decision, or nil.
+    func footerFor(_ decision: Decision, analysis: Analysis, recipient: String) -> RenderedFooter? {
+        let linksForFooter: FooterLinks
+        switch decision.footer {
+        case .none: return nil
+        case .withdraw:
+            linksForFooter = FooterLinks(withdrawURL: links.withdraw(recipient: recipient, purposes: decision.gatedPurposes, campaign: analysis.campaign),
+                                         preferencesURL: links.preferences(recipient: recipient, campaign: analysis.campaign))
+        case .ask:
+            linksForFooter = FooterLinks(preferencesURL: links.preferences(recipient: recipient, campaign: analysis.campaign))
+        }
+        return FooterRenderer.render(decision.footer, templates: settings.footer, purposes: decision.gatedPurposes, links: linksForFooter)
+    }
+
+    /// The charset inserted text is written in: the part's own, except that a 7bit part gets pure
+    /// ASCII (references / approximations) so that it stays 7bit instead of switching to QP.
+    static func insertionCharset(_ part: MIMEPart, _ charset: String) -> String {
+        part.transferEncoding == .sevenBit ? "us-ascii" : charset
+    }
+
+    /// Appends `text` ("\n" line ends) to a text body, in the body's line ending and charset, after a
+    /// line break when the body does not end with one.
+    static func appendText(_ text: String, to body: [UInt8], charset: String) -> [UInt8] {
+        let crlf = body.isEmpty || body.firstIndex(of: 10).map { $0 > 0 && body[$0 - 1] == 13 } ?? true
+        var t = text
+        if crlf { t = t.replacingOccurrences(of: "\r\n", with: "\n").replacingOccurrences(of: "\n", with: "\r\n") }
+        var out = body
+        if let last = body.last, last != 10 { out += crlf ? [13, 10] : [10] }
+        out += Charset.encodePlainText(text: t, charset: charset)
+        return out
+    }
+}

@@ -1,0 +1,39 @@
+// Tests for FooterTemplates and FooterRenderer: escaping, placeholders, validation, languages.
+import Testing
+@testable import PixelPolicy
+
+@Suite struct FooterTests {
+    @Test func htmlValuesAreEscapedTextValuesAreNot() {
+        let t = FooterTemplates(language: .en, htmlWithdraw: "<a href=\"{withdraw_url}\">x</a> {purposes}", textWithdraw: "W: {withdraw_url}\n")
+        let f = FooterRenderer.render(.withdraw, templates: t, purposes: [.openMeasurement],
+                                      links: FooterLinks(withdrawURL: "https://g.example/w/a\"b<c>&d'"))!
+        #expect(f.html == "<a href=\"https://g.example/w/a&quot;b&lt;c&gt;&amp;d&#39;\">x</a> open measurement")
+        #expect(f.text == "W: https://g.example/w/a\"b<c>&d'\n")
+    }
+
+    @Test func valuesAreNotReexpanded() {
+        let t = FooterTemplates(language: .en, htmlWithdraw: "{withdraw_url}", textWithdraw: "{withdraw_url} {x}")
+        let f = FooterRenderer.render(.withdraw, templates: t, purposes: [], links: FooterLinks(withdrawURL: "{purposes}"))!
+        #expect(f.text == "{purposes} {x}")
+    }
+
+    @Test func kindsAndLanguages() {
+        let fr = FooterTemplates.defaults(.fr)
+        let w = FooterRenderer.render(.withdraw, templates: fr, purposes: [.openMeasurement, .fraudDetection], links: FooterLinks(withdrawURL: "https://x/w/T"))!
+        #expect(w.html.contains("href=\"https://x/w/T\""))
+        #expect(w.html.contains("mesure d&#39;ouverture, détection de fraude"))
+        #expect(w.text.contains("https://x/w/T"))
+        let a = FooterRenderer.render(.ask, templates: .defaults(.en), purposes: [], links: FooterLinks(preferencesURL: "https://x/p/T"))!
+        #expect(a.html.contains("https://x/p/T") && a.text.contains("https://x/p/T"))
+        #expect(FooterRenderer.render(.none, templates: fr, purposes: [], links: FooterLinks()) == nil)
+    }
+
+    @Test func validation() throws {
+        try FooterTemplates.defaults(.fr).validate()
+        try FooterTemplates.defaults(.en).validate()
+        #expect(throws: PolicyError.self) { try FooterTemplates(language: .en, htmlWithdraw: "no link").validate() }
+        #expect(throws: PolicyError.self) { try FooterTemplates(language: .en, textAsk: "{preferences_url} {withdrawl_url}").validate() }
+        // CSS braces are not placeholders.
+        try FooterTemplates(language: .en, htmlWithdraw: "<style>p{color:red}</style>{withdraw_url}").validate()
+    }
+}
