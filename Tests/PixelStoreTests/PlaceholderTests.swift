@@ -1,6 +1,3 @@
 import Testing
 @testable import PixelStore
-
-@Suite struct PixelStorePlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
+@Test func builds() { #expect(Bool(true)) }
