@@ -275,4 +275,9 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     public func close() {
         try? pool.close()
     }
+
+    /// Raw SQL for tests (tampering, dropping triggers). Not part of the store's API.
+    func rawExecute(_ sql: String) throws {
+        try guarded { try pool.writeWithoutTransaction { db in try db.execute(sql: sql) } }
+    }
 }
