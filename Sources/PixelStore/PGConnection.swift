@@ -76,37 +76,29 @@ final class PGConnection {
         let started = Self.withCStrings(keys) { k in Self.withCStrings(values) { v in PQconnectStartParams(k, v, 1) } }
         guard let c = started else { throw StoreError.unavailable("PostgreSQL: cannot allocate a connection") }
         conn = c
+        // From here on a throw runs deinit, which calls PQfinish: never call it here too.
         if PQstatus(c) == CONNECTION_BAD {
             let msg = Self.message(c)
-            PQfinish(c)
             throw StoreError.unavailable("PostgreSQL: \(msg)")
         }
         var st = PGRES_POLLING_WRITING
         while st != PGRES_POLLING_OK {
             if st == PGRES_POLLING_FAILED {
                 let msg = Self.message(c)
-                PQfinish(c)
                 throw StoreError.unavailable("PostgreSQL: \(msg)")
             }
             do {
                 _ = try Self.waitSocket(PQsocket(c), write: st == PGRES_POLLING_WRITING, read: st == PGRES_POLLING_READING, deadline)
             } catch {
-                PQfinish(c)
                 throw StoreError.unavailable("PostgreSQL: connect timed out after \(deadline.seconds)s")
             }
             st = PQconnectPoll(c)
         }
         if PQsetnonblocking(c, 1) != 0 {
             let msg = Self.message(c)
-            PQfinish(c)
             throw StoreError.unavailable("PostgreSQL: \(msg)")
         }
-        do {
-            _ = try execute("SET statement_timeout = \(max(1, statementTimeoutMillis))", deadline)
-        } catch {
-            PQfinish(c)
-            throw error
-        }
+        try execute("SET statement_timeout = \(max(1, statementTimeoutMillis)); SET client_min_messages = warning", deadline)
     }
 
     deinit { PQfinish(conn) }

@@ -13,6 +13,8 @@ final class PGPool: @unchecked Sendable {
     let conninfo: String
     let size: Int
     let statementTimeoutMillis: Int
+    /// Bound on opening one connection, whatever the caller's deadline (`timeout`).
+    let connectTimeout: Double
     private let cond = NSCondition()
     private var idle: [PGConnection] = []
     private var open = 0
@@ -22,6 +24,7 @@ final class PGPool: @unchecked Sendable {
         self.conninfo = conninfo
         self.size = max(1, size)
         self.statementTimeoutMillis = Int(statementTimeout * 1000)
+        self.connectTimeout = statementTimeout
     }
 
     private func acquire(_ deadline: Deadline) throws -> PGConnection {
@@ -37,7 +40,8 @@ final class PGPool: @unchecked Sendable {
                 open += 1
                 cond.unlock()
                 do {
-                    return try PGConnection(conninfo: conninfo, deadline: deadline, statementTimeoutMillis: statementTimeoutMillis)
+                    let bound = Deadline(seconds: min(deadline.remaining, connectTimeout))
+                    return try PGConnection(conninfo: conninfo, deadline: bound, statementTimeoutMillis: statementTimeoutMillis)
                 } catch {
                     cond.lock(); open -= 1; cond.signal(); cond.unlock()
                     throw error

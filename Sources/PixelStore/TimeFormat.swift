@@ -56,7 +56,7 @@ public enum TimeFormat {
                     digits += 1; i += 1
                 }
                 guard digits > 0 else { return nil }
-                for _ in digits..<3 where digits < 3 { ms *= 10 }
+                if digits < 3 { for _ in digits..<3 { ms *= 10 } }
             }
             if expect(90) || expect(122) {
             } else if i < b.count, b[i] == 43 || b[i] == 45 {

@@ -1,3 +1,0 @@
-import Testing
-@testable import PixelStore
-@Test func builds() { #expect(Bool(true)) }
