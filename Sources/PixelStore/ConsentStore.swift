@@ -105,6 +105,8 @@ public protocol ConsentStore: ConsentLookup, CampaignRegistry, DeliveryRecorder,
     func export(since: Date?, _ visit: (ConsentEvent) throws -> Void) throws
     /// Recomputes every hash and link of the chain.
     func verify() throws -> ChainVerification
+    /// The delivery records of one recipient (as recorded) at or after `since`, oldest first.
+    func deliveries(recipient: String, since: Date?) throws -> [DeliveryRecord]
     /// Records that upstream accepted these recipients of this message (idempotent).
     func markDelivered(messageKey: String, recipients: [String]) throws
     func wasDelivered(messageKey: String, recipient: String) throws -> Bool

@@ -21,4 +21,18 @@ enum DeliveryEncoding {
         (TimeFormat.millis(r.time), r.messageID, r.queueID, r.recipient, json(r.kept), json(r.removed),
          json(r.consentEventIDs), r.footer, r.upstreamReply)
     }
+
+    /// Rebuilds a record from its columns (the inverse of `columns`); unreadable JSON gives [].
+    static func record(at: Int64, messageID: String?, queueID: String?, recipient: String, kept: String, removed: String,
+                       eventIDs: String, footer: String, reply: String) -> DeliveryRecord {
+        let dec = JSONDecoder()
+        return DeliveryRecord(time: Date(timeIntervalSince1970: Double(at) / 1000), messageID: messageID, queueID: queueID,
+                              recipient: recipient,
+                              kept: (try? dec.decode([TrackerRecord].self, from: Data(kept.utf8))) ?? [],
+                              removed: (try? dec.decode([TrackerRecord].self, from: Data(removed.utf8))) ?? [],
+                              consentEventIDs: (try? dec.decode([Int64].self, from: Data(eventIDs.utf8))) ?? [],
+                              footer: footer, upstreamReply: reply)
+    }
+
+    static let selectColumns = "at, message_id, queue_id, recipient, kept, removed, consent_event_ids, footer, upstream_reply"
 }

@@ -33,6 +33,7 @@ public final class HTTPConsentStore: ConsentStore, @unchecked Sendable {
     public func verify() throws -> ChainVerification { throw readOnly("verifying the chain") }
 
     public func record(_ records: [DeliveryRecord]) throws { try local.record(records) }
+    public func deliveries(recipient: String, since: Date?) throws -> [DeliveryRecord] { try local.deliveries(recipient: recipient, since: since) }
     @discardableResult
     public func prune(now: Date) throws -> PruneResult { try local.prune(now: now) }
     public func markDelivered(messageKey: String, recipients: [String]) throws { try local.markDelivered(messageKey: messageKey, recipients: recipients) }

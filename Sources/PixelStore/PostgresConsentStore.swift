@@ -218,6 +218,19 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         if duePrune() { try prune(now: Date()) }
     }
 
+    public func deliveries(recipient: String, since: Date?) throws -> [DeliveryRecord] {
+        let from = since.map(TimeFormat.millis) ?? Int64.min
+        return try pool.run(timeout: options.timeout, retryOnLost: true) { c, d in
+            let r = try c.query("SELECT \(DeliveryEncoding.selectColumns) FROM deliveries WHERE recipient = $1 AND at >= $2 ORDER BY at, id",
+                                [recipient, String(from)], d)
+            return (0..<r.rowCount).map {
+                DeliveryEncoding.record(at: r.int64($0, 0), messageID: r.string($0, 1), queueID: r.string($0, 2), recipient: r.text($0, 3),
+                                        kept: r.text($0, 4), removed: r.text($0, 5), eventIDs: r.text($0, 6), footer: r.text($0, 7),
+                                        reply: r.text($0, 8))
+            }
+        }
+    }
+
     private func duePrune() -> Bool {
         pruneLock.lock(); defer { pruneLock.unlock() }
         let now = Date()

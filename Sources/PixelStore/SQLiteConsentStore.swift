@@ -237,8 +237,17 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         }
     }
 
-    public func deliveryCount() throws -> Int {
-        try guarded { try pool.read { db in try Int.fetchOne(db, sql: "SELECT COUNT(*) FROM deliveries") ?? 0 } }
+    public func deliveries(recipient: String, since: Date?) throws -> [DeliveryRecord] {
+        let from = since.map(TimeFormat.millis) ?? Int64.min
+        return try guarded {
+            try pool.read { db in
+                try Row.fetchAll(db, sql: "SELECT \(DeliveryEncoding.selectColumns) FROM deliveries WHERE recipient = ? AND at >= ? ORDER BY at, id",
+                                 arguments: [recipient, from]).map {
+                    DeliveryEncoding.record(at: $0[0], messageID: $0[1], queueID: $0[2], recipient: $0[3], kept: $0[4], removed: $0[5],
+                                            eventIDs: $0[6], footer: $0[7], reply: $0[8])
+                }
+            }
+        }
     }
 
     public func markDelivered(messageKey: String, recipients: [String]) throws {

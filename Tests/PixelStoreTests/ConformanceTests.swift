@@ -217,12 +217,33 @@ import PixelPolicy
         var recent = old
         recent.time = Date()
         recent.messageID = nil
-        try s.record([old, recent])
+        try s.record([old])
+        // Recorded exactly (milliseconds), and the first record call pruned what was already too old.
+        #expect(try s.deliveries(recipient: "a@x.org", since: nil).isEmpty)
+        try s.prune(now: Date().addingTimeInterval(-5 * 86400)) // as if it were 5 days ago: nothing to prune
+        try s.record([recent])
+        let back = try s.deliveries(recipient: "a@x.org", since: nil)
+        #expect(back.count == 1)
+        #expect(back.first?.kept == kept)
+        #expect(back.first?.messageID == nil)
+        #expect(back.first?.queueID == "Q1")
+        #expect(back.first?.consentEventIDs == [1])
+        #expect(back.first.map { TimeFormat.millis($0.time) } == TimeFormat.millis(recent.time))
+        var old2 = old
+        old2.recipient = "b@x.org"
+        let s3 = try f.open { $0.retention = 86400; $0.journalRetention = 3600 }
+        try s3.prune(now: Date())           // a fresh instance prunes on its first record call: spend it
+        try s3.markDelivered(messageKey: "warm", recipients: ["w"])
+        let pruned0 = try s3.prune(now: Date())
+        #expect(pruned0.deliveries == 0)
+        try s.record([old2])                 // s already pruned recently: the old record stays until the next prune
+        #expect(try s.deliveries(recipient: "b@x.org", since: nil).count == 1)
         let pruned = try s.prune(now: Date())
         #expect(pruned.deliveries == 1)
         #expect(pruned.journal == 0)
+        #expect(try s.deliveries(recipient: "a@x.org", since: nil).count == 1)
         let later = try s.prune(now: Date().addingTimeInterval(7200))
-        #expect(later.journal == 2)
+        #expect(later.journal == 3)
         #expect(try s.wasDelivered(messageKey: "m1", recipient: "a@x.org") == false)
     }
 

@@ -11,11 +11,11 @@ import Testing
     }
 
     @Test func parsesQuotedFieldsAcrossLines() throws {
-        let text = "\u{FEFF}" + header + "a@x.org,open_measurement,grant,2026-01-01T00:00:00Z,web,\"{\"\"t\"\":\"\"a,\nb\"\"}\"\r\n"
+        let text = "\u{FEFF}" + header + "a@x.org,open_measurement,grant,2026-01-01T00:00:00Z,web,\"{\"\"t\"\":\"\"a,b\"\",\n\"\"u\"\":1}\"\r\n"
             + "\n" + "b@x.org,personalization,withdraw,2026-01-02,,[1]\n"
         let rows = try parse(text)
         #expect(rows.count == 2)
-        #expect(rows[0].evidence == "{\"t\":\"a,\nb\"}")
+        #expect(rows[0].evidence == "{\"t\":\"a,b\",\n\"u\":1}")
         #expect(rows[1].source == "import")
         #expect(rows[1].action == .withdraw)
     }
