@@ -53,6 +53,12 @@ public struct AddressNormalizer: Sendable {
     }
 
     public func normalizeOrRefuse(_ raw: String) throws(Refusal) -> String {
+        if let fast = asciiFastPath(raw) { return fast }
+        return try generalPath(raw)
+    }
+
+    /// The full normalisation (Unicode, IDNA) and every refusal.
+    func generalPath(_ raw: String) throws(Refusal) -> String {
         var s = raw.trimmingCharacters(in: .whitespacesAndNewlines)
         if s.hasPrefix("<") && s.hasSuffix(">") && s.count >= 2 { s = String(s.dropFirst().dropLast()) }
         if s.isEmpty { throw .empty }
@@ -104,5 +110,48 @@ public struct AddressNormalizer: Sendable {
             labels.append(ascii)
         }
         return labels.joined(separator: ".")
+    }
+
+    /// The common case without Foundation: printable ASCII, no white space, no domain literal, and
+    /// valid. Gives exactly what the general path gives, or nil to let the general path decide
+    /// (including every refusal, so that refusals have one source).
+    func asciiFastPath(_ raw: String) -> String? {
+        var out: [UInt8] = []
+        let ok: Bool? = raw.utf8.withContiguousStorageIfAvailable { buf -> Bool in
+            var lo = 0, hi = buf.count
+            guard hi > 0 else { return false }
+            for b in buf where b < 0x21 || b > 0x7E { return false }
+            if hi >= 2 && buf[0] == UInt8(ascii: "<") && buf[hi - 1] == UInt8(ascii: ">") { lo += 1; hi -= 1 }
+            var at = -1
+            var i = hi - 1
+            while i >= lo { if buf[i] == UInt8(ascii: "@") { at = i; break }; i -= 1 }
+            guard at > lo, at < hi - 1, buf[at + 1] != UInt8(ascii: "[") else { return false }
+            var domainEnd = hi
+            if buf[domainEnd - 1] == UInt8(ascii: ".") { domainEnd -= 1 }
+            guard domainEnd > at + 1, at - lo <= Self.maxLocalPartLength, (at - lo) + 1 + (domainEnd - at - 1) <= Self.maxAddressLength else { return false }
+            out.reserveCapacity(domainEnd - lo)
+            for j in lo..<at {
+                let b = buf[j]
+                out.append(caseInsensitiveLocalPart && b >= 65 && b <= 90 ? b + 32 : b)
+            }
+            out.append(UInt8(ascii: "@"))
+            var labelLength = 0
+            for j in (at + 1)..<domainEnd {
+                var b = buf[j]
+                if b == UInt8(ascii: ".") {
+                    guard labelLength > 0 else { return false }
+                    labelLength = 0
+                    out.append(b)
+                    continue
+                }
+                if b >= 65 && b <= 90 { b += 32 }
+                guard (b >= 97 && b <= 122) || (b >= 48 && b <= 57) || b == UInt8(ascii: "-") || b == UInt8(ascii: "_") else { return false }
+                labelLength += 1
+                guard labelLength <= Self.maxLabelLength else { return false }
+                out.append(b)
+            }
+            return labelLength > 0
+        }
+        return ok == true ? String(decoding: out, as: UTF8.self) : nil
     }
 }

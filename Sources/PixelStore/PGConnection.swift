@@ -90,7 +90,8 @@ final class PGConnection {
             do {
                 _ = try Self.waitSocket(PQsocket(c), write: st == PGRES_POLLING_WRITING, read: st == PGRES_POLLING_READING, deadline)
             } catch {
-                throw StoreError.unavailable("PostgreSQL: connect timed out after \(deadline.seconds)s")
+                let why = deadline.remaining <= 0 ? "connect timed out after \(deadline.seconds)s" : Self.message(c)
+                throw StoreError.unavailable("PostgreSQL: \(why)")
             }
             st = PQconnectPoll(c)
         }

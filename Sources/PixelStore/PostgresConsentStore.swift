@@ -189,8 +189,9 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         var walker = ChainWalker()
         try walk(since: nil) { walker.feed($0) }
         if case .broken = walker.result { return walker.result }
-        let orphan = try pool.run(timeout: max(options.timeout, 30)) { c, d in
-            try c.query("""
+        let orphan = try pool.transaction(timeout: options.bulkTimeout) { c, d in
+            try c.execute("SET LOCAL statement_timeout = \(Int(options.bulkTimeout * 1000))", d)
+            return try c.query("""
                 SELECT s.event_id FROM consent_state s LEFT JOIN consent_events e ON e.id = s.event_id
                 WHERE e.id IS NULL OR e.subject <> s.subject OR e.purpose <> s.purpose LIMIT 1
                 """, [], d)

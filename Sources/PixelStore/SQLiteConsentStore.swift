@@ -1,6 +1,6 @@
 // SQLiteConsentStore: the embedded default backend (GRDB over the system SQLite).
 // Contract:
-// - The file (default `<state_dir>/consent.sqlite`) and its directory are created on first use;
+// - The file (default `<state_dir>/consent.sqlite`, mode 0600) and its directory (0700) are created on first use;
 //   the database is in WAL mode with `synchronous = FULL` (a consent, once acknowledged, survives a
 //   power cut), a busy timeout equal to the store `timeout`, and a DatabasePool of `pool_size`
 //   readers, so lookups run concurrently with one writer. Statements are prepared and cached.
@@ -34,6 +34,10 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
             } catch {
                 throw StoreError.unavailable("cannot create \(dir): \(error.localizedDescription)")
             }
+        }
+        // Consents are personal data: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
+        if !FileManager.default.fileExists(atPath: path) {
+            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         var config = Configuration()
         config.busyMode = .timeout(options.timeout)
@@ -94,8 +98,10 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         return try guarded {
             try pool.unsafeRead { db in
                 let stmt = try db.cachedStatement(sql: "SELECT purpose, granted, event_id, updated_at FROM consent_state WHERE subject = ?")
-                let rows = try Row.fetchAll(stmt, arguments: [subject]).map {
-                    StateRow(purpose: $0[0], granted: $0[1], eventID: $0[2], updatedAt: $0[3])
+                var rows: [StateRow] = []
+                let cursor = try Row.fetchCursor(stmt, arguments: [subject])
+                while let r = try cursor.next() {
+                    rows.append(StateRow(purpose: r[0], granted: r[1], eventID: r[2], updatedAt: r[3]))
                 }
                 return try ProfileBuilder.build(rows: rows, atMillis: atMillis) { purpose, at in
                     let past = try db.cachedStatement(sql: """

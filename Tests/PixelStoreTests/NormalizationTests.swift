@@ -54,6 +54,32 @@ import Testing
         }
     }
 
+    @Test func asciiFastPathAgreesWithTheGeneralPath() {
+        // Random printable-ASCII strings biased towards address shapes: whenever the fast path
+        // answers, the general path gives the same address.
+        let alphabet = Array("aAzZ09.-_@<>[]\"+'();=!#".utf8) + Array("abcdefghijXYZ".utf8)
+        var x: UInt64 = 0x1234_5678_9ABC_DEF1
+        var answered = 0
+        for n in [AddressNormalizer(), AddressNormalizer(caseInsensitiveLocalPart: false)] {
+            for _ in 0..<20_000 {
+                var bytes: [UInt8] = []
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                let len = Int(x % 24) + 1
+                for _ in 0..<len {
+                    x ^= x << 13; x ^= x >> 7; x ^= x << 17
+                    bytes.append(alphabet[Int(x % UInt64(alphabet.count))])
+                }
+                let s = String(decoding: bytes, as: UTF8.self)
+                if let fast = n.asciiFastPath(s) {
+                    answered += 1
+                    #expect((try? n.generalPath(s)) == fast, "\(s)")
+                }
+            }
+            #expect(n.asciiFastPath("Jane.Doe@EXAMPLE.org.") == (n.caseInsensitiveLocalPart ? "jane.doe@example.org" : "Jane.Doe@example.org"))
+        }
+        #expect(answered > 1000)
+    }
+
     @Test func timeFormatRoundTripsAndRefusesNonsense() {
         #expect(TimeFormat.format(millis: 0) == "1970-01-01T00:00:00.000Z")
         #expect(TimeFormat.format(millis: 1_780_000_000_123) == "2026-05-28T20:26:40.123Z")
