@@ -59,12 +59,13 @@ class FakeUpstream:
                  on_rcpt: Optional[Callable[[str, Txn], Optional[str]]] = None,
                  on_data_end: Optional[Callable[[Txn], Optional[str]]] = None,
                  disconnect_after_data_bytes: Optional[int] = None,
-                 hostname: str = "fake-upstream.example.test"):
+                 hostname: str = "fake-upstream.example.test", extra_ehlo: tuple[str, ...] = ()):
         self.on_mail = on_mail
         self.on_rcpt = on_rcpt
         self.on_data_end = on_data_end
         self.disconnect_after = disconnect_after_data_bytes
         self.hostname = hostname
+        self.extra_ehlo = tuple(extra_ehlo)
         self.port = free_port()
         self.transactions: list[Txn] = []
         self.commands: list[str] = []
@@ -131,7 +132,7 @@ class FakeUpstream:
                 verb = line.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "LHLO"):
                     send(f"250-{self.hostname}")
-                    for ext in ("PIPELINING", "SIZE 104857600", "8BITMIME", "SMTPUTF8", "DSN"):
+                    for ext in ("PIPELINING", "SIZE 104857600", "8BITMIME", "SMTPUTF8", "DSN") + self.extra_ehlo:
                         send(f"250-{ext}")
                     send("250 ENHANCEDSTATUSCODES")
                 elif verb == "HELO":
@@ -174,7 +175,7 @@ class FakeUpstream:
                 elif verb == "RSET":
                     txn = None
                     send("250 2.0.0 Ok")
-                elif verb == "NOOP":
+                elif verb in ("NOOP", "XFORWARD"):
                     send("250 2.0.0 Ok")
                 elif verb == "QUIT":
                     send("221 2.0.0 Bye")

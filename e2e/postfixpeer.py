@@ -9,7 +9,9 @@ Contract:
   default_transport = lmtp:inet:[127.0.0.1]:lmtp_port.
 - DIR is appended to `alternate_config_directories` in /etc/postfix/main.cf (created when absent),
   idempotently, and removed again by `stop()`.
-- `start()`/`stop()` run `postfix -c DIR start|stop`; `sendmail()` injects with `sendmail -C DIR`;
+- `start()`/`stop()` run `postfix -c DIR start|stop`; `submit()` injects over SMTP to the instance's
+  smtpd port (so its smtp client sends XFORWARD with IDENT: Postfix omits NAME/ADDR/IDENT for
+  mail submitted locally with sendmail, checked with Postfix 3.7); `sendmail()` uses `sendmail -C DIR`;
   `wait_queue_empty()` polls `postqueue -c DIR -p`; `log()` reads the maillog.
 - The instance's myhostname differs from the relay's hostname, so Postfix never takes the relay
   for itself ("mail loops back to myself").
@@ -19,6 +21,7 @@ from __future__ import annotations
 import os
 import re
 import shutil
+import smtplib
 import subprocess
 import time
 from pathlib import Path
@@ -159,6 +162,14 @@ class PostfixInstance:
         run([self.sendmail_bin, "-C", str(self.config_dir), "-i", "-f", sender, "--", *recipients],
             input=message, timeout=30)
 
+    def submit(self, sender: str, recipients: list[str], messages: list[bytes]) -> None:
+        """Submits messages over one SMTP session to the instance's own smtpd."""
+        with smtplib.SMTP("127.0.0.1", self.smtp_port, timeout=60) as s:
+            s.ehlo("app.example.test")
+            for m in messages:
+                refused = s.sendmail(sender, recipients, m)
+                assert refused == {}, refused
+
     def queue_listing(self) -> str:
         return run([self.postqueue, "-c", str(self.config_dir), "-p"], check=False).stdout.decode()
 
@@ -176,11 +187,16 @@ class PostfixInstance:
     def log(self) -> str:
         return self.maillog.read_text(errors="replace") if self.maillog.exists() else ""
 
-    def delivered_queue_ids(self) -> set[str]:
-        """Queue ids of messages the smtp/lmtp client delivered (status=sent)."""
-        ids = set()
+    def delivered_queue_ids(self, submitted_over_smtp: bool = True) -> set[str]:
+        """Queue ids of messages the smtp/lmtp client delivered (status=sent); by default only
+        those that came in through the instance's smtpd (local ones, e.g. bounces, carry no
+        XFORWARD IDENT)."""
+        ids, smtpd = set(), set()
         for line in self.log().splitlines():
             m = re.search(rf"postfix(?:-[\w.-]+)?/(?:smtp|lmtp)\[\d+\]: ({QUEUE_ID}): to=<[^>]*>.*status=sent", line)
             if m:
                 ids.add(m.group(1))
-        return ids
+            m = re.search(rf"postfix(?:-[\w.-]+)?/smtpd\[\d+\]: ({QUEUE_ID}): client=", line)
+            if m:
+                smtpd.add(m.group(1))
+        return ids & smtpd if submitted_over_smtp else ids

@@ -18,9 +18,10 @@ def test_postfix_50_messages_3_recipients(pixelgate, sink, postfix_instance):
     pg = pixelgate()
     pf = postfix_instance(relay_port=pg.port)
     msgids = [new_msgid() for _ in range(MESSAGES)]
-    for i, msgid in enumerate(msgids):
-        body = [f"message {i} of {MESSAGES}".encode(), b".a line that needs dot-stuffing", b"end"]
-        pf.sendmail("sender@example.org", RECIPIENTS, make_message(msgid, subject=f"load {i}", body_lines=body))
+    messages = [make_message(msgid, subject=f"load {i}",
+                             body_lines=[f"message {i} of {MESSAGES}".encode(), b".a line that needs dot-stuffing", b"end"])
+                for i, msgid in enumerate(msgids)]
+    pf.submit("sender@example.org", RECIPIENTS, messages)      # over SMTP: Postfix then sends XFORWARD IDENT
     pf.wait_queue_empty(timeout=180)
 
     messages = sink.wait_messages(1, timeout=30)
@@ -55,7 +56,7 @@ def test_postfix_sees_upstream_rejection(pixelgate, make_sink, postfix_instance)
     sink = make_sink(["-f", "RCPT", "-B", "550 5.1.1 no such user here"])
     pg = pixelgate(upstream=sink.address)
     pf = postfix_instance(relay_port=pg.port)
-    pf.sendmail("sender@example.org", ["nobody@example.net"], make_message(new_msgid()))
+    pf.sendmail("sender@example.org", ["nobody@example.net"], make_message(new_msgid()))   # local submission
     pf.wait_queue_empty(timeout=60)   # the bounce to sender@example.org is also refused: double bounce dropped
     log = pf.log()
     assert "to=<nobody@example.net>" in log and "status=bounced" in log, log[-3000:]

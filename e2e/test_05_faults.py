@@ -85,7 +85,8 @@ def test_upstream_refuses(pixelgate, make_sink, command, reply):
             f"attempt {attempt}: upstream said {reply!r} at {command}, client got {got} at {step}"
         if command == "RCPT":
             assert r["data_cmd"].code >= 500, f"DATA without recipients must fail: {r['data_cmd']}"
-    sink.assert_empty(settle=0.3)
+    if command != ".":                # smtp-sink dumps the message even when it refuses "."
+        sink.assert_empty(settle=0.3)
     assert_serving(pg)
 
 
