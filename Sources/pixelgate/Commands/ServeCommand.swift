@@ -1,7 +1,127 @@
-// serve: placeholder until its issue lands.
+// serve: runs the relay in the foreground (DESIGN "Command line").
+// Contract: flags override the config; logs go to stderr as logfmt; `event=ready` lists the
+// listening addresses and READY=1 goes to $NOTIFY_SOCKET; SIGHUP reloads the config for new
+// sessions (listeners stay); SIGTERM/SIGINT send STOPPING=1, answer new clients 421 4.3.2 while
+// sessions in flight finish, and exit within `shutdown_grace` (30 s by default).
 import ArgumentParser
+import Dispatch
+import Foundation
+import Logging
+import PixelLog
+import PixelNet
+import PixelRelay
+import PixelSMTP
 
 struct Serve: ParsableCommand {
-    static let configuration = CommandConfiguration(commandName: "serve", abstract: "(not built yet)")
-    func run() throws { throw CLIError("pixelgate serve: not built yet") }
+    static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the relay in the foreground.")
+
+    @OptionGroup var options: ConfigOptions
+
+    @Option(name: .long, help: "SMTP listen address HOST:PORT (replaces server.listen).")
+    var listen: String?
+
+    @Option(name: .long, help: "LMTP listen address HOST:PORT (server.lmtp).")
+    var lmtp: String?
+
+    @Option(name: .long, help: "HTTP listen address HOST:PORT (server.http; gate and pages).")
+    var http: String?
+
+    @Option(name: .long, help: "Upstream HOST:PORT, or file:DIR for a dry run (replaces upstream.hosts).")
+    var upstream: String?
+
+    /// The config with the command-line overrides applied and re-validated.
+    func loadConfig() throws -> PixelgateConfig {
+        var cfg: PixelgateConfig
+        do {
+            cfg = try options.load()
+            if let listen { cfg.relay.listen = [listen] }
+            if let lmtp { cfg.relay.lmtp = lmtp }
+            if let http { cfg.relay.http = http }
+            if let upstream { cfg.relay.upstreamHosts = [upstream] }
+            try cfg.relay.validate(path: "command line")
+        } catch let e as ConfigError {
+            throw CLIError("pixelgate: \(e.description)")
+        }
+        return cfg
+    }
+
+    func run() throws {
+        let cfg = try loadConfig()
+        LogfmtHandler.bootstrap(level: Logger.Level(rawValue: cfg.log.level) ?? .info)
+        let log = Logger(label: "pixelgate.serve")
+        try FileManager.default.createDirectory(atPath: cfg.common.stateDir, withIntermediateDirectories: true,
+                                                attributes: [.posixPermissions: 0o700])
+        let env = try Self.environment(cfg, log: log)
+
+        var listeners: [(Listener, ServerSession.Mode)] = []
+        do throws(NetError) {
+            for l in cfg.relay.listen {
+                let hp = SocketAddress.parseHostPort(l)!
+                listeners.append((try Listener.bind(host: hp.host, port: hp.port), .smtp))
+            }
+            if !cfg.relay.lmtp.isEmpty {
+                let hp = SocketAddress.parseHostPort(cfg.relay.lmtp)!
+                listeners.append((try Listener.bind(host: hp.host, port: hp.port), .lmtp))
+            }
+        } catch {
+            throw CLIError("pixelgate: cannot listen: \(error.description)")
+        }
+        let server = RelayServer(environment: env, listeners: listeners)
+        server.start()
+        let queue = DispatchQueue(label: "pixelgate.signals")
+        var sources: [DispatchSourceSignal] = []
+        for sig in [SIGTERM, SIGINT, SIGHUP] {
+            signal(sig, SIG_IGN)
+            let src = DispatchSource.makeSignalSource(signal: sig, queue: queue)
+            src.setEventHandler {
+                if sig == SIGHUP {
+                    Self.reload(self, server: server, log: log)
+                } else {
+                    Self.shutdown(server: server, grace: cfg.relay.shutdownGrace, log: log)
+                }
+            }
+            src.resume()
+            sources.append(src)
+        }
+        let addrs = zip(server.addresses, listeners.map(\.1)).map { "\($0.1.rawValue)://\($0.0)" }
+        log.notice("ready", metadata: ["listen": .string(addrs.joined(separator: ",")), "upstream": .string(cfg.relay.upstreamHosts.joined(separator: ",")),
+                                       "http": .string(cfg.relay.http), "config": .string(cfg.source)])
+        SystemdNotify.send("READY=1")
+
+        withExtendedLifetime(sources) { dispatchMain() }
+    }
+
+    static func environment(_ cfg: PixelgateConfig, log: Logger) throws -> RelayEnvironment {
+        let settings: RelaySettings
+        do {
+            settings = try RelayWiring.settings(cfg)
+        } catch let e as NetError {
+            throw CLIError("pixelgate: \(e.description)")
+        } catch let e as CredentialsError {
+            throw CLIError("pixelgate: \(e.description)")
+        }
+        return RelayEnvironment(settings: settings, planner: RelayWiring.selectPlanner(cfg, log: log),
+                                journal: try RelayWiring.makeJournal(cfg), connector: try RelayWiring.connector(settings))
+    }
+
+    static func reload(_ cmd: Serve, server: RelayServer, log: Logger) {
+        do {
+            let cfg = try cmd.loadConfig()
+            var env = try environment(cfg, log: log)
+            env.isDraining = server.currentEnvironment.isDraining
+            server.reload(env)
+            log.notice("reload", metadata: ["status": "ok", "config": .string(cfg.source)])
+        } catch {
+            log.error("reload", metadata: ["status": "failed", "error": .string("\(error)")])
+        }
+    }
+
+    static func shutdown(server: RelayServer, grace: Double, log: Logger) {
+        log.notice("shutdown", metadata: ["sessions": "\(server.activeSessions)", "grace_s": "\(grace)"])
+        SystemdNotify.send("STOPPING=1")
+        server.beginDrain()
+        let clean = server.finishDrain(grace: grace)
+        log.notice("stopped", metadata: ["clean": .string(clean ? "yes" : "no"), "sessions": "\(server.activeSessions)"])
+        Foundation.exit(0)
+    }
 }

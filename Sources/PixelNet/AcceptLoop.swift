@@ -1,0 +1,115 @@
+// AcceptLoop: accepts clients on one Listener and runs each session on its own thread, under a cap.
+// Contract: at most `maxSessions` session threads run at once across every loop sharing the same
+// `SessionCounter`; a client over the cap, or any client after `drain()` began, is handed to
+// `refuse` on the accept thread (the caller writes its 421 line there) and is then closed.
+// `stop()` ends the accept loop within `pollInterval`; `SessionCounter.waitIdle` waits for sessions.
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+import Foundation
+
+/// Why a client was not given a session.
+public enum Refusal: Sendable, Equatable {
+    case overCapacity
+    case draining
+}
+
+/// Counts live sessions; shared by every listener of a server so the cap is global.
+public final class SessionCounter: @unchecked Sendable {
+    private let lock = PThreadLock()
+    private var live = 0
+    private var draining = false
+    public let maxSessions: Int
+
+    public init(maxSessions: Int) { self.maxSessions = max(1, maxSessions) }
+
+    public var active: Int { lock.withLock { live } }
+    public var isDraining: Bool { lock.withLock { draining } }
+
+    /// Starts refusing new sessions.
+    public func drain() { lock.withLock { draining = true } }
+
+    func tryEnter() -> Refusal? {
+        lock.withLock {
+            if draining { return .draining }
+            if live >= maxSessions { return .overCapacity }
+            live += 1
+            return nil
+        }
+    }
+
+    func leave() { lock.withLock { live -= 1 } }
+
+    /// Waits until no session runs or `deadline` passes; true when idle.
+    public func waitIdle(deadline: Deadline) -> Bool {
+        while !deadline.hasPassed {
+            if active == 0 { return true }
+            usleep(50_000)
+        }
+        return active == 0
+    }
+}
+
+public final class AcceptLoop: @unchecked Sendable {
+    public let listener: Listener
+    private let counter: SessionCounter
+    private let session: @Sendable (TCPStream) -> Void
+    private let refuse: @Sendable (TCPStream, Refusal) -> Void
+    private let stopFlag = PThreadLock()
+    private var stopped = false
+    private var finished = false
+    public var pollInterval: Double = 0.25
+
+    /// `session` runs on a new thread per client; `refuse` runs on the accept thread.
+    public init(listener: Listener, counter: SessionCounter,
+                session: @escaping @Sendable (TCPStream) -> Void,
+                refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
+        self.listener = listener
+        self.counter = counter
+        self.session = session
+        self.refuse = refuse
+    }
+
+    /// Runs the loop on a background thread.
+    public func start() {
+        let t = Thread { [self] in self.run() }
+        t.name = "accept \(listener.address)"
+        t.start()
+    }
+
+    public func stop() { stopFlag.withLock { stopped = true } }
+
+    /// True once the loop has returned after `stop()`.
+    public var hasFinished: Bool { stopFlag.withLock { finished } }
+
+    /// Accepts until `stop()`.
+    public func run() {
+        defer { stopFlag.withLock { finished = true } }
+        while !stopFlag.withLock({ stopped }) {
+            let client: TCPStream?
+            do {
+                client = try listener.accept(deadline: .after(seconds: pollInterval))
+            } catch {
+                usleep(100_000)
+                continue
+            }
+            guard let client else { continue }
+            if let why = counter.tryEnter() {
+                refuse(client, why)
+                client.close()
+                continue
+            }
+            let work = session
+            let counter = self.counter
+            let t = Thread {
+                work(client)
+                client.close()
+                counter.leave()
+            }
+            t.stackSize = 1 << 20
+            t.start()
+        }
+    }
+}

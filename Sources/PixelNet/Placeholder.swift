@@ -1,1 +1,0 @@
-// PixelNet: placeholder until its issue lands; see Package.swift for this module's job.

@@ -1,0 +1,149 @@
+// InboundSession DATA: spool the body, plan the variants, fan them out, answer.
+// Contract: 354 is sent only while upstream is alive; the body ends only at CRLF.CRLF (DotDecoder);
+// size, line-length, bare-newline and header-size violations are answered after the terminator
+// with their coded reply and nothing is relayed; a client that disconnects mid-DATA gets nothing
+// relayed; the client is answered only after upstream answered every variant (SMTP: one reply,
+// LMTP: one per recipient in RCPT order).
+import Logging
+import PixelCrypto
+import PixelNet
+import PixelSMTP
+
+extension InboundSession {
+    func data() throws(SessionEnd) {
+        guard let up = upstream, up.isAlive else {
+            let f = UpstreamFailure.disconnected("before DATA").reply
+            answerAll(f)
+            state.reset()
+            clearTransaction()
+            upstreamInTransaction = false
+            return
+        }
+        guard let mailFrom = state.mailFrom else {
+            reply(.badSequence("Error: need MAIL command"))
+            return
+        }
+        state.didStartData()
+        reply(.startData)
+        try flush()
+
+        let spool = Spool(memoryLimit: settings.spoolMemoryLimit, directory: settings.spoolDirectory)
+        var decoder = DotDecoder(maxSize: settings.limits.maxMessageSize, maxLineLength: settings.limits.maxLineLength,
+                                 bareNewline: settings.bareNewline)
+        var meter = HeaderMeter(limit: settings.limits.maxHeaderSize)
+        do throws(SessionEnd) {
+            try readBody(&decoder) { block in
+                meter.feed(block)
+                if !meter.exceeded { spool.append(block) }
+            }
+        } catch {
+            log.info("reject", metadata: ["command": "DATA", "reason": "client gone or timed out during DATA",
+                                          "bytes": "\(decoder.size)"])
+            throw error
+        }
+        messages += 1
+        defer {
+            state.didFinishData()
+            clearTransaction()
+        }
+        if let failure = decoder.failure {
+            answerAll(failure)
+            logReject("DATA", failure, extra: ["size": "\(decoder.size)"])
+            return
+        }
+        if meter.exceeded {
+            let r = SMTPReply(552, "5.3.4", "Error: message header size exceeds limit")
+            answerAll(r)
+            logReject("DATA", r, extra: ["header_size": "\(meter.headerBytes)"])
+            return
+        }
+        if let f = spool.failure {
+            log.error("error", metadata: ["what": "spool", "error": .string("\(f)")])
+            answerAll(.tempfail("Error: cannot store message"))
+            return
+        }
+        do {
+            try spool.withBytes { (message: UnsafeRawBufferPointer) in
+                deliver(message: message, mailFrom: mailFrom, upstream: up)
+            }
+        } catch {
+            log.error("error", metadata: ["what": "spool", "error": .string("\(error)")])
+            answerAll(.tempfail("Error: cannot read spooled message"))
+        }
+    }
+
+    /// Feeds the framer's leftover bytes and then the stream into the decoder until CRLF.CRLF;
+    /// bytes after the terminator go back to the framer (pipelined commands).
+    private func readBody(_ decoder: inout DotDecoder, sink: (UnsafeRawBufferPointer) -> Void) throws(SessionEnd) {
+        var pending = framer.takeRemainder()
+        let timeout = settings.limits.dataTimeout
+        while true {
+            if !pending.isEmpty {
+                let result = pending.withUnsafeBytes { decoder.feed($0, into: sink) }
+                if case .end(let consumed) = result {
+                    if consumed < pending.count { framer.append(pending[consumed...]) }
+                    return
+                }
+            }
+            let deadline = Deadline.after(seconds: timeout)
+            let n = try readSome(until: deadline, final: deadline)
+            pending = Array(readBuffer[0..<n])
+        }
+    }
+
+    private func deliver(message: UnsafeRawBufferPointer, mailFrom: MailFrom, upstream up: any Upstream) {
+        var hasher = SHA256Stream()
+        hasher.update(Array(mailFrom.address.utf8) + [0])
+        hasher.update(message)
+        let key = Digest.hex(hasher.finish())
+        let queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
+        let context = MessageContext(session: id, queueID: queueID, mailFrom: mailFrom.address, messageKey: key)
+        let planned = recipients.map { PlannedRecipient(address: $0.rcpt.address, prepared: $0.prepared) }
+        let variants: [PlannedVariant]
+        do throws(PlanFailure) {
+            variants = try env.planner.plan(message: message, recipients: planned, context: context)
+        } catch {
+            let r: SMTPReply
+            switch error {
+            case .tempfail(let text): r = SMTPReply(451, "4.3.0", text)
+            case .reject(let code, let enhanced, let text): r = SMTPReply(code, enhanced, text)
+            }
+            answerAll(r)
+            logReject("DATA", r, extra: ["reason": "plan"])
+            return
+        }
+        guard Delivery.validate(variants, recipientCount: recipients.count) else {
+            log.error("error", metadata: ["what": "planner", "error": "variants do not cover every recipient exactly once"])
+            answerAll(.tempfail("Error: internal planning error"))
+            return
+        }
+        let received = ReceivedHeader(
+            helo: forwarded["HELO"] ?? state.heloName, clientName: forwarded["NAME"],
+            clientAddress: forwarded["ADDR"] ?? peer.host, byHost: settings.hostname,
+            protocolName: protocolName, sessionID: id).encoded()
+        let req = DeliveryRequest(variants: variants, recipients: recipients, mailFrom: mailFrom,
+                                  openTransaction: upstreamInTransaction, client: clientInfo, messageKey: key,
+                                  received: received, message: message, started: transactionStart)
+        let (replies, outcomes) = Delivery.run(req, upstream: up, journal: env.journal, log: log,
+                                               addresses: settings.addressLogMode)
+        upstreamInTransaction = false
+        if mode == .lmtp {
+            for r in replies { reply(r) }
+        } else {
+            reply(Delivery.aggregate(replies))
+        }
+        log.info("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
+                                       "variants": "\(variants.count)", "recipients": "\(recipients.count)",
+                                       "accepted": "\(replies.filter(\.isPositive).count)"])
+        env.planner.finished(recipients: planned, outcomes: outcomes, context: context)
+    }
+
+    /// One reply for SMTP; the same reply for each accepted recipient for LMTP.
+    func answerAll(_ r: SMTPReply) {
+        if mode == .lmtp {
+            for _ in 0..<max(recipients.count, 1) { reply(r) }
+        } else {
+            reply(r)
+        }
+    }
+}

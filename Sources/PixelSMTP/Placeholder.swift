@@ -1,1 +1,0 @@
-// PixelSMTP: placeholder until its issue lands; see Package.swift for this module's job.

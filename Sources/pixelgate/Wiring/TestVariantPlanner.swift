@@ -1,0 +1,21 @@
+// TestVariantPlanner: TEST ONLY. Active when PIXELGATE_TEST_VARIANTS=per-recipient is set for
+// `serve`: every recipient gets its own variant, the message prefixed with the header
+// `X-Test-Variant: <recipient address>`. It exists so the e2e suite can exercise the fan-out,
+// partial failures and the delivery journal before the tracker engine lands. Never for production.
+import PixelRelay
+
+struct TestVariantPlanner: VariantPlanner {
+    static let environmentVariable = "PIXELGATE_TEST_VARIANTS"
+    static let environmentValue = "per-recipient"
+
+    func prepare(recipient: String, session: String) -> any Sendable { () }
+
+    func plan(message: UnsafeRawBufferPointer, recipients: [PlannedRecipient], context: MessageContext) throws(PlanFailure) -> [PlannedVariant] {
+        recipients.enumerated().map { i, r in
+            let header = "X-Test-Variant: " + r.address.filter { $0 != "\r" && $0 != "\n" } + "\r\n"
+            return PlannedVariant(recipients: [i], chunks: [.bytes(Array(header.utf8)), .original(0..<message.count)], label: "t\(i + 1)")
+        }
+    }
+
+    func finished(recipients: [PlannedRecipient], outcomes: [RecipientOutcome], context: MessageContext) {}
+}

@@ -1,0 +1,57 @@
+// The accept loop's session cap, refusal callback and draining; sd_notify datagrams.
+import Foundation
+import Testing
+@testable import PixelNet
+
+@Suite struct AcceptLoopTests {
+    init() { NetTestSupport.ignoreSigpipe }
+
+    @Test func overCapClientsAreRefusedAndDrainRefusesAll() throws {
+        let l = try Listener.bind(host: "127.0.0.1", port: 0)
+        let counter = SessionCounter(maxSessions: 1)
+        let release = DispatchSemaphore(value: 0)
+        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+            try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
+            release.wait()
+        }, refuse: { s, why in
+            let line = why == .overCapacity ? "421 busy\r\n" : "421 draining\r\n"
+            try? s.write(Array(line.utf8), deadline: .after(seconds: 1))
+        })
+        loop.pollInterval = 0.05
+        loop.start()
+        defer { loop.stop() }
+        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        #expect(String(decoding: try a.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 hi\r\n")
+        let b = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        #expect(String(decoding: try b.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "421 busy\r\n")
+        #expect(counter.active == 1)
+        counter.drain()
+        release.signal()
+        #expect(counter.waitIdle(deadline: .after(seconds: 5)))
+        let c = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        #expect(String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "421 draining\r\n")
+    }
+
+    @Test func notifyWithoutSocketIsNotConfigured() {
+        #expect(SystemdNotify.send("READY=1", socketPath: "") == .notConfigured)
+    }
+
+    @Test func notifySendsDatagramToAbstractSocket() throws {
+        let name = "pixelnet-test-\(getpid())-\(Int.random(in: 0..<1_000_000))"
+        let s = socket(AF_UNIX, Int32(SOCK_DGRAM.rawValue), 0)
+        #expect(s >= 0)
+        defer { close(s) }
+        var addr = sockaddr_un()
+        addr.sun_family = sa_family_t(AF_UNIX)
+        let bytes = [UInt8(0)] + Array(name.utf8)
+        withUnsafeMutableBytes(of: &addr.sun_path) { p in for (i, b) in bytes.enumerated() { p[i] = b } }
+        let len = socklen_t(MemoryLayout<sa_family_t>.size + bytes.count)
+        let rc = withUnsafePointer(to: &addr) { $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(s, $0, len) } }
+        #expect(rc == 0)
+        #expect(SystemdNotify.send("READY=1", socketPath: "@" + name) == .sent)
+        var buf = [UInt8](repeating: 0, count: 64)
+        let n = recv(s, &buf, 64, Int32(MSG_DONTWAIT))
+        #expect(n == 7)
+        #expect(String(decoding: buf.prefix(max(n, 0)), as: UTF8.self) == "READY=1")
+    }
+}

@@ -1,6 +1,0 @@
-import Testing
-@testable import PixelNet
-
-@Suite struct PixelNetPlaceholder {
-    @Test func builds() { #expect(Bool(true)) }
-}
