@@ -22,8 +22,9 @@ public struct ReplyParser: Sendable {
         self.maxLines = max(1, maxLines)
     }
 
-    /// Bytes received and not yet part of a returned reply (includes an incomplete reply).
-    public var buffered: Int { framer.buffered + pending.reduce(0) { $0 + $1.text.count + 6 } }
+    /// Bytes received and not yet framed into a line. After a complete reply this is what the peer
+    /// sent beyond it (e.g. data injected after STARTTLS's 220).
+    public var buffered: Int { framer.buffered }
 
     /// Whether a partial multi-line reply has been read.
     public var isInsideReply: Bool { !pending.isEmpty }
