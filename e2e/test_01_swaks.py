@@ -164,7 +164,7 @@ def test_dsn_parameters_reach_upstream(pixelgate, sink):
     msgid = new_msgid()
     refused = send(pg.port, "sender@example.org", ["a@example.net", "b@example.net"], make_message(msgid),
                    mail_options=["RET=HDRS", "ENVID=QQ314159"],
-                   rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;orig+a@example.net"])
+                   rcpt_options=["NOTIFY=SUCCESS,FAILURE", "ORCPT=rfc822;orig+2Ba@example.net"])
     assert refused == {}
     m = relayed_single(sink, msgid)
     assert "RET=HDRS" in m.mail_args.split(), m.mail_args
@@ -173,7 +173,7 @@ def test_dsn_parameters_reach_upstream(pixelgate, sink):
     for args in m.rcpt_args:
         words = args.split()
         assert "NOTIFY=SUCCESS,FAILURE" in words, args
-        assert any(w.upper() == "ORCPT=RFC822;ORIG+A@EXAMPLE.NET" for w in words), args
+        assert any(w.upper() == "ORCPT=RFC822;ORIG+2BA@EXAMPLE.NET" for w in words), args
 
 
 def test_null_sender_and_8bitmime(pixelgate, sink):
