@@ -136,9 +136,9 @@ extension InboundSession {
         } else {
             reply(Delivery.aggregate(replies))
         }
-        log.info("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
-                                       "variants": "\(variants.count)", "recipients": "\(recipients.count)",
-                                       "accepted": "\(replies.filter(\.isPositive).count)"])
+        log.debug("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
+                                        "variants": "\(variants.count)", "recipients": "\(recipients.count)",
+                                        "accepted": "\(replies.filter(\.isPositive).count)"])
         env.planner.finished(recipients: planned, outcomes: outcomes, context: context)
     }
 

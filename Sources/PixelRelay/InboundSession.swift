@@ -132,7 +132,8 @@ public final class InboundSession: @unchecked Sendable {
                 if let refusal = tlsRequirement(cmd) ?? state.check(cmd) {
                     reply(refusal)
                     if case .mail = cmd { logReject("MAIL", refusal) } else if case .rcpt = cmd { logReject("RCPT", refusal) }
-                    try countError()
+                    // Limits (too many recipients, too big) are not client errors; sequencing and access are.
+                    if refusal.code != 452 && refusal.code != 552 { try countError() }
                     continue
                 }
                 try dispatch(cmd)
