@@ -52,6 +52,9 @@ final class PartBuilder {
     var children: [PartBuilder] = []
     var bodyEndsWithEOL = false
     var headerEndsWithEOL = true
+    /// The body is empty and a delimiter line starts right where it ends: the line terminator
+    /// before that delimiter belongs to the header block (or its blank line).
+    var bodyAbutsDelimiter = false
 
     init(start: Int, depth: Int, defaultType: ContentType) {
         self.start = start
@@ -73,7 +76,8 @@ final class PartBuilder {
                         transferEncoding: transferEncoding, disposition: disposition,
                         children: children.map { $0.build() }, depth: depth, isMessageRFC822: isMessage,
                         preambleRange: preamble, epilogueRange: epilogue,
-                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL)
+                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL,
+                        bodyAbutsDelimiter: bodyAbutsDelimiter)
     }
 }
 
@@ -204,6 +208,8 @@ struct ParserMachine {
 
     /// Ends `part` where a delimiter line starts (`cut` excludes the terminator before it).
     mutating func close(_ part: PartBuilder, lineStart: Int, cut: Int) {
+        let atDelimiter = lineStart < buffer.count
+        defer { part.bodyAbutsDelimiter = atDelimiter && cut < part.bodyStart }
         if part.inHeaders {
             part.fields = HeaderBlock.parse(buffer, part.start..<lineStart, defects: &defects)
             applyHeaders(part)

@@ -2,7 +2,8 @@
 // buffer, changing only what was asked: top-level header fields removed, and replaced leaves
 // re-encoded in their own transfer encoding (switched to quoted-printable, with their
 // Content-Transfer-Encoding header rewritten, only when that encoding cannot carry the new
-// content). Every other byte is copied by range, so a rewrite with no edits yields exactly the
+// content, or when identity-encoded content would contain an enclosing boundary delimiter).
+// Every other byte is copied by range, so a rewrite with no edits yields exactly the
 // input. Edits never overlap: header removals are top-level fields, leaf edits are inside leaves.
 
 /// One piece of output: a range of the original message, or new bytes.
@@ -18,9 +19,38 @@ public struct MIMERewriter: Sendable {
     private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
     private var replaced: Set<Int> = []
 
+    /// Per leaf, the boundaries of its enclosing multiparts: new content must not contain them.
+    private let leafBoundaries: [[[UInt8]]]
+
     public init(message: MIMEMessage) {
         self.message = message
-        self.leafList = message.leaves()
+        var leaves: [MIMEPart] = []
+        var boundaries: [[[UInt8]]] = []
+        func walk(_ part: MIMEPart, _ enclosing: [[UInt8]]) {
+            if part.isLeaf { leaves.append(part); boundaries.append(enclosing); return }
+            let inner = part.contentType.boundary.map { enclosing + [Array($0.utf8)] } ?? enclosing
+            for child in part.children { walk(child, inner) }
+        }
+        walk(message.root, [])
+        self.leafList = leaves
+        self.leafBoundaries = boundaries
+    }
+
+    /// True when some line of `body` starts with "--" followed by one of `boundaries` (a prefix
+    /// match, stricter than RFC 2046, as some parsers match delimiters by prefix).
+    static func containsDelimiter(_ body: [UInt8], _ boundaries: [[UInt8]]) -> Bool {
+        guard !boundaries.isEmpty else { return false }
+        var lineStart = 0
+        while lineStart < body.count {
+            if body.count - lineStart >= 2, body[lineStart] == 45, body[lineStart + 1] == 45 {
+                for b in boundaries where body.count - lineStart - 2 >= b.count {
+                    if body[(lineStart + 2)..<(lineStart + 2 + b.count)].elementsEqual(b) { return true }
+                }
+            }
+            guard let nl = body[lineStart...].firstIndex(of: Bytes.lf) else { break }
+            lineStart = nl + 1
+        }
+        return false
     }
 
     public var leafCount: Int { leafList.count }
@@ -54,6 +84,10 @@ public struct MIMERewriter: Sendable {
         let eol = message.lineEnding
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
+        // Identity-encoded content holding an enclosing boundary would split the part: use QP.
+        if part.transferEncoding.isIdentity && Self.containsDelimiter(result.bytes, leafBoundaries[index]) {
+            result.needsQuotedPrintable = true
+        }
         if result.needsQuotedPrintable {
             encoding = .quotedPrintable
             result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
@@ -65,7 +99,10 @@ public struct MIMERewriter: Sendable {
         // with one, drops it when the original did not (the delimiter's CRLF follows).
         let originalEndsWithEOL = part.bodyEndsWithLineTerminator
         let newEndsWithEOL = body.last == Bytes.lf
-        if originalEndsWithEOL && !newEndsWithEOL && !body.isEmpty {
+        if part.bodyAbutsDelimiter && !body.isEmpty {
+            // The delimiter follows at once: give it its own preceding line end.
+            if !(encoding == .base64 && newEndsWithEOL) { body.append(contentsOf: eol.bytes) }
+        } else if originalEndsWithEOL && !newEndsWithEOL && !body.isEmpty {
             body.append(contentsOf: eol.bytes)
         } else if !originalEndsWithEOL && newEndsWithEOL && encoding == .base64 {
             body.removeLast(eol.bytes.count)
