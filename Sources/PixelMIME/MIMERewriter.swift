@@ -6,6 +6,16 @@
 // Every other byte is copied by range, so a rewrite with no edits yields exactly the
 // input. Edits never overlap: header removals are top-level fields, leaf edits are inside leaves.
 
+/// Replace `range` of the original message with `bytes` (an empty range inserts).
+public struct ByteEdit: Sendable, Equatable {
+    public var range: Range<Int>
+    public var bytes: [UInt8]
+    public init(range: Range<Int>, bytes: [UInt8]) {
+        self.range = range
+        self.bytes = bytes
+    }
+}
+
 /// One piece of output: a range of the original message, or new bytes.
 public enum OutChunk: Sendable, Equatable {
     case original(Range<Int>)
@@ -16,7 +26,7 @@ public struct MIMERewriter: Sendable {
     public let message: MIMEMessage
     private let leafList: [MIMEPart]
     /// Pending edits: replace `range` of the original with `bytes`.
-    private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
+    private var edits: [ByteEdit] = []
     private var replaced: Set<Int> = []
 
     /// Per leaf, the boundaries of its enclosing multiparts: new content must not contain them.
@@ -58,7 +68,7 @@ public struct MIMERewriter: Sendable {
     /// Removes every top-level header field whose name is one of `names` (case-insensitive).
     public mutating func removeTopLevelHeaders(names: [String]) {
         for field in message.root.headers where names.contains(where: { field.hasName($0) }) {
-            edits.append((field.range, []))
+            edits.append(ByteEdit(range: field.range, bytes: []))
         }
     }
 
@@ -66,7 +76,7 @@ public struct MIMERewriter: Sendable {
     /// already be folded if long; the field is terminated with the message's line ending.
     public mutating func insertTopLevelHeader(name: String, value: String) {
         let line = Array("\(name): \(value)".utf8) + message.lineEnding.bytes
-        edits.append((0..<0, line))
+        edits.append(ByteEdit(range: 0..<0, bytes: line))
     }
 
     /// Replaces the content of leaf `index` (of `message.leaves()`) with `decodedBody`,
@@ -91,7 +101,7 @@ public struct MIMERewriter: Sendable {
         if result.needsQuotedPrintable {
             encoding = .quotedPrintable
             result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
-            edits.append(MIMERewriter.transferEncodingEdit(for: part, to: .quotedPrintable, lineEnding: eol))
+            edits += MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
         }
         var body = result.bytes
         // Keep the original's final line terminator state: a body that ended with a line end
@@ -110,21 +120,23 @@ public struct MIMERewriter: Sendable {
         if !part.hasHeaderSeparator {
             body = eol.bytes + body
         }
-        edits.append((part.bodyRange, body))
+        edits.append(ByteEdit(range: part.bodyRange, bytes: body))
     }
 
-    /// The edit that sets a part's Content-Transfer-Encoding: replaces the existing field(s)
-    /// (the first is rewritten, duplicates removed) or inserts a field at the end of the header.
-    public static func transferEncodingEdit(for part: MIMEPart, to encoding: TransferEncoding,
-                                            lineEnding: LineEnding) -> (range: Range<Int>, bytes: [UInt8]) {
+    /// The edits that set a part's Content-Transfer-Encoding: the first existing field is
+    /// rewritten and any duplicates removed (so no parser can pick a stale one), or, with no
+    /// such field, one is inserted at the end of the header block.
+    public static func transferEncodingEdits(for part: MIMEPart, to encoding: TransferEncoding,
+                                             lineEnding: LineEnding) -> [ByteEdit] {
         let line = Array("Content-Transfer-Encoding: \(encoding)".utf8) + lineEnding.bytes
-        if let field = part.header("content-transfer-encoding") {
-            return (field.range, line)
+        let existing = part.headers(named: "content-transfer-encoding")
+        if let first = existing.first {
+            return [ByteEdit(range: first.range, bytes: line)] + existing.dropFirst().map { ByteEdit(range: $0.range, bytes: []) }
         }
         let at = part.headerRange.upperBound
         // A header block whose last line has no terminator (it ran to the end) needs one first.
         let prefix = part.headerRange.isEmpty || part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
-        return (at..<at, prefix + line)
+        return [ByteEdit(range: at..<at, bytes: prefix + line)]
     }
 
     /// The output chunks: original ranges between edits, in order.

@@ -169,4 +169,15 @@ import Testing
         for leaf in again.leaves() { #expect(T.decoded(leaf, out).bytes == evil) }
         #expect(again.defects.isEmpty)
     }
+
+    @Test func duplicateTransferEncodingFieldsAreCollapsed() throws {
+        let bytes = T.message(["Content-Type: text/plain", "Content-Transfer-Encoding: 7bit", "X: y",
+                               "content-transfer-encoding: 8bit", "", "a"])
+        let m = try T.parse(bytes)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: Array("caf\u{E9}".utf8)]), bytes)
+        let again = try T.parse(out)
+        #expect(again.root.headers(named: "Content-Transfer-Encoding").map(\.value) == ["quoted-printable"])
+        #expect(again.root.headers.map(\.name) == ["Content-Type", "Content-Transfer-Encoding", "X"])
+        #expect(T.decoded(again.root, out).bytes == Array("caf\u{E9}\r\n".utf8))
+    }
 }
