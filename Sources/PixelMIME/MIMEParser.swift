@@ -55,6 +55,7 @@ final class PartBuilder {
     /// The body is empty and a delimiter line starts right where it ends: the line terminator
     /// before that delimiter belongs to the header block (or its blank line).
     var bodyAbutsDelimiter = false
+    var bodyStartsOnNewLine = true
 
     init(start: Int, depth: Int, defaultType: ContentType) {
         self.start = start
@@ -77,7 +78,7 @@ final class PartBuilder {
                         children: children.map { $0.build() }, depth: depth, isMessageRFC822: isMessage,
                         preambleRange: preamble, epilogueRange: epilogue,
                         bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL,
-                        bodyAbutsDelimiter: bodyAbutsDelimiter)
+                        bodyAbutsDelimiter: bodyAbutsDelimiter, bodyStartsOnNewLine: bodyStartsOnNewLine)
     }
 }
 
@@ -245,6 +246,7 @@ struct ParserMachine {
         while let p = stack.popLast() {
             p.headerEndsWithEOL = p.headerEnd <= p.start || buffer[p.headerEnd - 1] == Bytes.lf
             p.bodyEndsWithEOL = p.bodyEnd > p.bodyStart && buffer[p.bodyEnd - 1] == Bytes.lf
+            p.bodyStartsOnNewLine = p.bodyStart <= 0 || buffer[p.bodyStart - 1] == Bytes.lf
             stack.append(contentsOf: p.children)
         }
     }

@@ -38,6 +38,9 @@ public struct MIMEPart: Sendable, Equatable {
     /// True when the body is empty and the next boundary delimiter starts right where it ends (the
     /// line end before the delimiter is the header's): a new body must then be followed by one.
     public var bodyAbutsDelimiter: Bool
+    /// True when the body starts at the beginning of a line (false only when the blank line
+    /// ending the header block is a bare CR at the very end of the message).
+    public var bodyStartsOnNewLine: Bool
 
     /// Header bytes plus body: the whole entity.
     public var range: Range<Int> { headerRange.lowerBound..<max(headerRange.upperBound, bodyRange.upperBound) }

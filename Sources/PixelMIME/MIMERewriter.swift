@@ -92,6 +92,7 @@ public struct MIMERewriter: Sendable {
         if replaced.contains(index) { throw .leafNotRewritable(index: index, reason: "already replaced") }
         replaced.insert(index)
         let eol = message.lineEnding
+        var headerTerminated = part.headerRange.isEmpty || part.headerEndsWithLineTerminator
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
         // Identity-encoded content holding an enclosing boundary would split the part: use QP.
@@ -101,7 +102,10 @@ public struct MIMERewriter: Sendable {
         if result.needsQuotedPrintable {
             encoding = .quotedPrintable
             result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
-            edits += MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
+            let cte = MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
+            // An inserted field always ends with a line end (and terminates the header first).
+            if part.header("content-transfer-encoding") == nil { headerTerminated = true }
+            edits += cte
         }
         var body = result.bytes
         // Keep the original's final line terminator state: a body that ended with a line end
@@ -117,10 +121,14 @@ public struct MIMERewriter: Sendable {
         } else if !originalEndsWithEOL && newEndsWithEOL && encoding == .base64 {
             body.removeLast(eol.bytes.count)
         }
-        if !part.hasHeaderSeparator {
-            body = eol.bytes + body
+        if part.hasHeaderSeparator && part.bodyStartsOnNewLine {
+            edits.append(ByteEdit(range: part.bodyRange, bytes: body))
+        } else {
+            // No usable blank line after the header (none at all, or a bare CR at the end of the
+            // message): replace whatever separates header and body by a proper one.
+            let separator = (headerTerminated ? [] : eol.bytes) + eol.bytes
+            edits.append(ByteEdit(range: part.headerRange.upperBound..<part.bodyRange.upperBound, bytes: separator + body))
         }
-        edits.append(ByteEdit(range: part.bodyRange, bytes: body))
     }
 
     /// The edits that set a part's Content-Transfer-Encoding: the first existing field is

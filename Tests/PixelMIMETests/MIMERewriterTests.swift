@@ -180,4 +180,20 @@ import Testing
         #expect(again.root.headers.map(\.name) == ["Content-Type", "Content-Transfer-Encoding", "X"])
         #expect(T.decoded(again.root, out).bytes == Array("caf\u{E9}\r\n".utf8))
     }
+
+    @Test func oddHeaderEndingsGetAProperSeparator() throws {
+        // Header block ended by a bare CR at the end; header without any line end; no header.
+        let cases: [[UInt8]] = [Array("Subject: x\r\n\r".utf8), Array("Subject: x".utf8), Array("not a header\r\n".utf8)]
+        for bytes in cases {
+            let m = try T.parse(bytes)
+            for text in [Array("plain".utf8), Array("caf\u{E9}".utf8)] {
+                let out = render(try MIMERewriter.rewrite(m, replacements: [0: text]), bytes)
+                let again = try T.parse(out)
+                #expect(again.root.hasHeaderSeparator, "\(out)")
+                #expect(again.root.headers.count == m.root.headers.count + (text.allSatisfy { $0 < 128 } ? 0 : 1))
+                let decoded = T.decoded(again.root, out).bytes
+                #expect(decoded == text || decoded == text + [13, 10], "\(String(decoding: out, as: UTF8.self))")
+            }
+        }
+    }
 }
