@@ -35,6 +35,24 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     } catch {
         return "rewrite refused: \(error)"
     }
+    if let failure = checkReplaced(message, leaves, decoded, rewritten) { return failure }
+    // Replace every rewritable leaf with its content plus an appended footer-like text: the
+    // structure must survive and each leaf must decode to exactly that.
+    var grown: [Int: [UInt8]] = [:]
+    for (i, content) in decoded { grown[i] = content + Array("\r\nfooter \u{E9} <a href=\"https://x.example/w/1\">w</a>".utf8) }
+    let appended: [UInt8]
+    do {
+        appended = MIMERewriter.render(try MIMERewriter.rewrite(message, removingTopLevelHeaders: ["Tracking-Purposes"],
+                                                                replacements: grown), original: bytes)
+    } catch {
+        return "rewrite refused: \(error)"
+    }
+    return checkReplaced(message, leaves, grown, appended)
+}
+
+/// Parses `rewritten` and checks it has the same leaves as `message`, and that every replaced
+/// leaf decodes to its replacement (modulo line-end normalisation by the encoding).
+func checkReplaced(_ message: MIMEMessage, _ leaves: [MIMEPart], _ replaced: [Int: [UInt8]], _ rewritten: [UInt8]) -> String? {
     let again: MIMEMessage
     do {
         again = try rewritten.withUnsafeBytes { buffer throws(MIMEError) in try MIMEParser.parse(buffer) }
@@ -43,8 +61,11 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     }
     let newLeaves = again.leaves()
     if newLeaves.count != leaves.count { return "leaf count \(leaves.count) -> \(newLeaves.count)" }
+    for (a, b) in zip(leaves, newLeaves) where a.contentType != b.contentType {
+        return "content type \(a.contentType.mimeType) -> \(b.contentType.mimeType)"
+    }
     return rewritten.withUnsafeBytes { buffer -> String? in
-        for (i, content) in decoded {
+        for (i, content) in replaced {
             let leaf = newLeaves[i]
             let d = TransferCodec.decodeBody(of: leaf, in: buffer).bytes
             let want = expectedRoundTrip(content, leaf.transferEncoding, message.lineEnding)

@@ -52,6 +52,10 @@ final class PartBuilder {
     var children: [PartBuilder] = []
     var bodyEndsWithEOL = false
     var headerEndsWithEOL = true
+    /// The body is empty and a delimiter line starts right where it ends: the line terminator
+    /// before that delimiter belongs to the header block (or its blank line).
+    var bodyAbutsDelimiter = false
+    var bodyStartsOnNewLine = true
 
     init(start: Int, depth: Int, defaultType: ContentType) {
         self.start = start
@@ -73,8 +77,15 @@ final class PartBuilder {
                         transferEncoding: transferEncoding, disposition: disposition,
                         children: children.map { $0.build() }, depth: depth, isMessageRFC822: isMessage,
                         preambleRange: preamble, epilogueRange: epilogue,
-                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL)
+                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL,
+                        bodyAbutsDelimiter: bodyAbutsDelimiter, bodyStartsOnNewLine: bodyStartsOnNewLine)
     }
+}
+
+/// A boundary line: "--b" starts a body part, "--b--" closes the multipart.
+enum DelimiterKind {
+    case delimiter
+    case close
 }
 
 /// The state machine. `chain` is the path from the root to the part whose bytes are being read.
@@ -102,8 +113,8 @@ struct ParserMachine {
             let (lineEnd, contentEnd) = line(at: pos)
             pos = lineEnd
 
-            if !active.isEmpty, let (index, isClose) = matchBoundary(lineStart, contentEnd) {
-                pos = try onBoundary(chainIndex: index, isClose: isClose, lineStart: lineStart, lineEnd: lineEnd)
+            if !active.isEmpty, let (index, kind) = matchBoundary(lineStart, contentEnd) {
+                pos = try onBoundary(chainIndex: index, isClose: kind == .close, lineStart: lineStart, lineEnd: lineEnd)
                 continue
             }
             let current = chain[chain.count - 1]
@@ -137,18 +148,18 @@ struct ParserMachine {
     /// Finds the active boundary that `line` is a delimiter of. When several match (a nested
     /// multipart reusing its parent's boundary), the outermost wins, as in Python's feedparser
     /// (its line reader tests the enclosing boundaries before the multipart sees the line).
-    func matchBoundary(_ start: Int, _ end: Int) -> (Int, Bool)? {
+    func matchBoundary(_ start: Int, _ end: Int) -> (Int, DelimiterKind)? {
         for index in active {
             guard let b = chain[index].boundary else { continue }
-            if let isClose = matches(b, start, end) { return (index, isClose) }
+            if let kind = matches(b, start, end) { return (index, kind) }
         }
         return nil
     }
 
     /// Whether the line [start, end) (terminator excluded) is a delimiter of `boundary`:
     /// "--" boundary ["--"] [ \t]* [CR], exactly as Python's email feedparser matches it.
-    /// Returns nil for no match, else whether it is the close delimiter.
-    func matches(_ boundary: [UInt8], _ start: Int, _ end: Int) -> Bool? {
+    /// Returns nil when it is not.
+    func matches(_ boundary: [UInt8], _ start: Int, _ end: Int) -> DelimiterKind? {
         let afterBoundary = start + 2 + boundary.count
         guard afterBoundary <= end, buffer[start] == 45, buffer[start + 1] == 45 else { return nil }
         for j in 0..<boundary.count where buffer[start + 2 + j] != boundary[j] { return nil }
@@ -156,7 +167,8 @@ struct ParserMachine {
         var isClose = false
         if i + 2 <= end && buffer[i] == 45 && buffer[i + 1] == 45 { isClose = true; i += 2 }
         while i < end && (Bytes.isWSP(buffer[i]) || buffer[i] == Bytes.cr) { i += 1 }
-        return i == end ? isClose : nil
+        guard i == end else { return nil }
+        return isClose ? .close : .delimiter
     }
 
     /// Line [start, lineEnd) and its content end (terminator excluded).
@@ -204,6 +216,8 @@ struct ParserMachine {
 
     /// Ends `part` where a delimiter line starts (`cut` excludes the terminator before it).
     mutating func close(_ part: PartBuilder, lineStart: Int, cut: Int) {
+        let atDelimiter = lineStart < buffer.count
+        defer { part.bodyAbutsDelimiter = atDelimiter && cut < part.bodyStart }
         if part.inHeaders {
             part.fields = HeaderBlock.parse(buffer, part.start..<lineStart, defects: &defects)
             applyHeaders(part)
@@ -232,6 +246,7 @@ struct ParserMachine {
         while let p = stack.popLast() {
             p.headerEndsWithEOL = p.headerEnd <= p.start || buffer[p.headerEnd - 1] == Bytes.lf
             p.bodyEndsWithEOL = p.bodyEnd > p.bodyStart && buffer[p.bodyEnd - 1] == Bytes.lf
+            p.bodyStartsOnNewLine = p.bodyStart <= 0 || buffer[p.bodyStart - 1] == Bytes.lf
             stack.append(contentsOf: p.children)
         }
     }
