@@ -46,7 +46,7 @@ public enum EventChain {
         let subject = try normalizer.normalize(input.address)
         guard let purpose = Purpose(id: input.purpose) else { throw .invalidPurpose(input.purpose) }
         if purpose.isExempt { throw .exemptPurpose(purpose.id) }
-        let source = input.source.trimmingCharacters(in: .whitespaces)
+        let source = trimmedSpaces(input.source)
         if source.isEmpty { throw .invalidEvent("empty source") }
         if source.count > maxSourceLength { throw .invalidEvent("source is over \(maxSourceLength) characters") }
         if source.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7F }) {
@@ -63,12 +63,21 @@ public enum EventChain {
     public static func validateEvidence(_ evidence: String, limit: Int) throws(StoreError) {
         let size = evidence.utf8.count
         if size > limit { throw .evidenceTooLarge(size: size, limit: limit) }
-        if evidence.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty { throw .invalidEvidence("empty") }
+        if evidence.utf8.allSatisfy({ $0 == 32 || $0 == 9 || $0 == 10 || $0 == 13 }) { throw .invalidEvidence("empty") }
         do {
             _ = try JSONSerialization.jsonObject(with: Data(evidence.utf8), options: [.fragmentsAllowed])
         } catch {
             throw .invalidEvidence("it does not parse")
         }
+    }
+
+    /// `s` without leading and trailing spaces and tabs (no Foundation: this is on the import path).
+    static func trimmedSpaces(_ s: String) -> String {
+        let u = s.utf8
+        guard let first = u.firstIndex(where: { $0 != 32 && $0 != 9 }) else { return "" }
+        let last = u.lastIndex(where: { $0 != 32 && $0 != 9 })!
+        if first == u.startIndex && last == u.index(before: u.endIndex) { return s }
+        return String(s[first...last])
     }
 
     /// Places `pending` after the event (`lastID`, `lastHash`); ids follow on.

@@ -6,6 +6,8 @@
 //   readers, so lookups run concurrently with one writer. Statements are prepared and cached.
 // - Appends take the write lock first (BEGIN IMMEDIATE), then read the chain head, so several
 //   processes on one file still build one chain.
+// - Lookups run on SQLiteLookupReaders (raw prepared statements on read-only connections); all
+//   the rest on GRDB's DatabasePool.
 // - Every SQLite failure becomes `StoreError.unavailable` with SQLite's message; nothing half-done
 //   is left (each write is one transaction).
 import Foundation
@@ -15,12 +17,18 @@ import PixelPolicy
 public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     public let path: String
     let pool: DatabasePool
+    /// The lookup hot path (see SQLiteLookupReaders for why it bypasses the DatabasePool).
+    let readers: SQLiteLookupReaders
     let options: StoreOptions
     let normalizer: AddressNormalizer
     private let pruneLock = NSLock()
     private var lastPrune = Date.distantPast
     /// Opportunistic pruning runs from `record(_ deliveries:)` at most this often (seconds).
     static let pruneInterval: Double = 600
+    /// Bytes of the database file each connection maps into memory for reads (1 GiB).
+    static let mmapSize = 1 << 30
+    /// Appends of at least this many events checkpoint the WAL afterwards.
+    static let checkpointAfter = 10_000
 
     public init(path: String, options: StoreOptions) throws {
         self.path = path
@@ -37,7 +45,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         }
         // Consents are personal data: the file (and SQLite's -wal/-shm, which copy its mode) is 0600.
         if !FileManager.default.fileExists(atPath: path) {
-            FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
+            _ = FileManager.default.createFile(atPath: path, contents: nil, attributes: [.posixPermissions: 0o600])
         }
         var config = Configuration()
         config.busyMode = .timeout(options.timeout)
@@ -45,7 +53,10 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         config.label = "pixelgate-consent"
         config.prepareDatabase { db in
             try db.execute(sql: "PRAGMA synchronous = FULL")
+            // Lookups read pages through a memory map instead of pread() into each connection's cache.
+            try db.execute(sql: "PRAGMA mmap_size = \(Self.mmapSize)")
         }
+        readers = SQLiteLookupReaders(path: path, size: options.poolSize, timeout: options.timeout, mmapSize: Self.mmapSize)
         do {
             pool = try DatabasePool(path: path, configuration: config)
             try Self.migrate(pool)
@@ -94,25 +105,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
 
     public func profile(for address: String, at time: Date) throws -> ConsentProfile {
         let subject = try normalizer.normalize(address)
-        let atMillis = TimeFormat.millis(time)
-        return try guarded {
-            try pool.unsafeRead { db in
-                let stmt = try db.cachedStatement(sql: "SELECT purpose, granted, event_id, updated_at FROM consent_state WHERE subject = ?")
-                var rows: [StateRow] = []
-                let cursor = try Row.fetchCursor(stmt, arguments: [subject])
-                while let r = try cursor.next() {
-                    rows.append(StateRow(purpose: r[0], granted: r[1], eventID: r[2], updatedAt: r[3]))
-                }
-                return try ProfileBuilder.build(rows: rows, atMillis: atMillis) { purpose, at in
-                    let past = try db.cachedStatement(sql: """
-                        SELECT action, id FROM consent_events WHERE subject = ? AND purpose = ? AND at <= ?
-                        ORDER BY at DESC, id DESC LIMIT 1
-                        """)
-                    guard let r = try Row.fetchOne(past, arguments: [subject, purpose, at]) else { return nil }
-                    return ((r[0] as String) == ConsentAction.grant.rawValue, r[1])
-                }
-            }
-        }
+        return try readers.profile(subject: subject, atMillis: TimeFormat.millis(time))
     }
 
     // MARK: events
@@ -121,7 +114,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     public func record(events inputs: [ConsentEventInput]) throws -> [ConsentEvent] {
         let pending = try EventChain.validate(inputs, normalizer: normalizer, maxEvidenceSize: options.maxEvidenceSize)
         if pending.isEmpty { return [] }
-        return try guarded {
+        let result = try guarded {
             try pool.writeWithoutTransaction { db in
                 var stored: [ConsentEvent] = []
                 try db.inTransaction(.immediate) {
@@ -150,6 +143,12 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
                 return stored
             }
         }
+        if pending.count >= Self.checkpointAfter {
+            // A bulk import leaves its pages in the WAL, where every later read would look them up:
+            // copy them into the database file now. Best effort (a busy reader only delays it).
+            try? pool.writeWithoutTransaction { db in try db.execute(sql: "PRAGMA wal_checkpoint(TRUNCATE)") }
+        }
+        return result
     }
 
     static let eventColumns = "id, subject, purpose, action, at, source, evidence, prev_hash, hash"
@@ -288,6 +287,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     }
 
     public func close() {
+        readers.close()
         try? pool.close()
     }
 

@@ -92,11 +92,28 @@ enum StoreBench {
             let dt = Date().timeIntervalSince(t0)
             print(String(format: "%@: loaded %d subjects in %.1f s (%.0f events/s)", name, s.subjects, dt, Double(s.subjects) / dt))
         }
+        breakdown(name, store)
         for threads in s.threads {
             let (count, wrong, errors, dt) = measure(store, subjects: s.subjects, threads: threads, seconds: s.seconds)
             print(String(format: "%@: %2d thread%@: %.0f lookups/s (%d lookups in %.2f s, %d wrong, %d errors)",
                          name, threads, threads == 1 ? " " : "s", Double(count) / dt, count, dt, wrong, errors))
         }
+    }
+
+    /// Per-call cost of the parts of a lookup, single thread: normalisation alone, then the whole lookup.
+    static func breakdown(_ name: String, _ store: any ConsentStore) {
+        let n = 200_000
+        let addrs = (0..<1000).map { address($0) }
+        let normalizer = AddressNormalizer()
+        var t0 = DispatchTime.now().uptimeNanoseconds
+        var sink = 0
+        for i in 0..<n { sink &+= ((try? normalizer.normalize(addrs[i % 1000])) ?? "").utf8.count }
+        let norm = Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(n)
+        t0 = DispatchTime.now().uptimeNanoseconds
+        let now = Date()
+        for i in 0..<(n / 10) { sink &+= ((try? store.profile(for: addrs[i % 1000], at: now))?.granted.count ?? 0) }
+        let lookup = Double(DispatchTime.now().uptimeNanoseconds - t0) / Double(n / 10)
+        print(String(format: "%@: per call: normalise %.2f µs, lookup %.2f µs (%d)", name, norm / 1000, lookup / 1000, sink % 2))
     }
 
     final class Tally: @unchecked Sendable {
