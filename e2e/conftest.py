@@ -5,8 +5,8 @@ Contract:
 - Every test gets its own directory under one run directory in /tmp, every component mode 755
   (Postfix needs that); it is removed at the end of a passing run unless PIXELGATE_E2E_KEEP=1.
 - `sink` is a started smtp-sink; `make_sink(extra)` starts one with fault options.
-- `pixelgate(config_text=None, upstream=None, lmtp=False, args=(), env=None)` starts the daemon
-  (upstream defaults to the `sink` fixture) and returns a `relayproc.Pixelgate`. At teardown each
+- `pixelgate(config_text=None, upstream=None, lmtp=False, args=(), env=None, listen_host=...)`
+  starts the daemon (upstream defaults to the `sink` fixture; "" means the config's hosts) and returns a `relayproc.Pixelgate`. At teardown each
   one is stopped with SIGTERM and must exit within 30 s.
 - `fake_upstream(**behaviour)` starts a `fakeupstream.FakeUpstream`.
 - `postfix_instance(relay_port, lmtp_port=None)` starts a private Postfix instance.
@@ -93,11 +93,12 @@ def pixelgate(workdir, request):
     request.node._pixelgate_procs = procs
 
     def start(config_text: str | None = None, upstream: str | None = None, lmtp: bool = False,
-              args: list[str] | tuple = (), env: dict[str, str] | None = None) -> Pixelgate:
+              args: list[str] | tuple = (), env: dict[str, str] | None = None,
+              listen_host: str = "127.0.0.1") -> Pixelgate:
         if upstream is None:
             upstream = request.getfixturevalue("sink").address
         pg = Pixelgate(workdir / f"pixelgate{len(procs)}", upstream, with_general(config_text),
-                       lmtp=lmtp, args=list(args), env=env)
+                       lmtp=lmtp, args=list(args), env=env, listen_host=listen_host)
         procs.append(pg)
         return pg.start()
     yield start

@@ -12,11 +12,16 @@ Contract:
   to None to heal it.
 - `transactions` lists every transaction that reached the end of DATA, with the reply given;
   `delivered()` lists those answered 2xx: (sender, [recipients], body bytes, unstuffed, CRLF).
+- `tls=(cert, key)` offers STARTTLS; `auth={user: password}` offers AUTH PLAIN LOGIN (after TLS
+  when TLS is offered) and refuses MAIL with 530 until the client authenticated; `tls_sessions`
+  and `auth_users` record what happened.
 - Every socket read has a timeout, and `stop()` closes the listener and every open connection.
 """
 from __future__ import annotations
 
+import base64
 import socket
+import ssl
 import threading
 from dataclasses import dataclass, field
 from typing import Callable, Optional
@@ -59,13 +64,21 @@ class FakeUpstream:
                  on_rcpt: Optional[Callable[[str, Txn], Optional[str]]] = None,
                  on_data_end: Optional[Callable[[Txn], Optional[str]]] = None,
                  disconnect_after_data_bytes: Optional[int] = None,
-                 hostname: str = "fake-upstream.example.test", extra_ehlo: tuple[str, ...] = ()):
+                 hostname: str = "fake-upstream.example.test", extra_ehlo: tuple[str, ...] = (),
+                 tls: Optional[tuple[str, str]] = None, auth: Optional[dict[str, str]] = None):
         self.on_mail = on_mail
         self.on_rcpt = on_rcpt
         self.on_data_end = on_data_end
         self.disconnect_after = disconnect_after_data_bytes
         self.hostname = hostname
         self.extra_ehlo = tuple(extra_ehlo)
+        self.tls_context = None
+        if tls:
+            self.tls_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+            self.tls_context.load_cert_chain(*tls)
+        self.auth = dict(auth) if auth else None
+        self.tls_sessions = 0
+        self.auth_users: list[str] = []
         self.port = free_port()
         self.transactions: list[Txn] = []
         self.commands: list[str] = []
@@ -117,6 +130,8 @@ class FakeUpstream:
     def _serve(self, conn: socket.socket) -> None:
         conn.settimeout(60)
         reader = conn.makefile("rb")
+        tls_active = False
+        authenticated = False
         def send(line: str) -> None:
             conn.sendall(line.encode() + b"\r\n")
         try:
@@ -132,11 +147,34 @@ class FakeUpstream:
                 verb = line.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "LHLO"):
                     send(f"250-{self.hostname}")
-                    for ext in ("PIPELINING", "SIZE 104857600", "8BITMIME", "SMTPUTF8", "DSN") + self.extra_ehlo:
+                    exts = ("PIPELINING", "SIZE 104857600", "8BITMIME", "SMTPUTF8", "DSN") + self.extra_ehlo
+                    if self.tls_context and not tls_active:
+                        exts += ("STARTTLS",)
+                    if self.auth is not None and (tls_active or not self.tls_context):
+                        exts += ("AUTH PLAIN LOGIN",)
+                    for ext in exts:
                         send(f"250-{ext}")
                     send("250 ENHANCEDSTATUSCODES")
                 elif verb == "HELO":
                     send(f"250 {self.hostname}")
+                elif verb == "STARTTLS" and self.tls_context and not tls_active:
+                    send("220 2.0.0 Ready to start TLS")
+                    conn = self.tls_context.wrap_socket(conn, server_side=True)
+                    reader = conn.makefile("rb")
+                    tls_active = True
+                    with self.lock:
+                        self.tls_sessions += 1
+                elif verb == "AUTH" and self.auth is not None:
+                    user = self._authenticate(line, reader, send)
+                    if user is None:
+                        send("535 5.7.8 Error: authentication failed")
+                    else:
+                        authenticated = True
+                        with self.lock:
+                            self.auth_users.append(user)
+                        send("235 2.7.0 Authentication successful")
+                elif verb == "MAIL" and self.auth is not None and not authenticated:
+                    send("530 5.7.0 Authentication required")
                 elif verb == "MAIL":
                     args = line[len("MAIL FROM:"):]
                     reply = self.on_mail(args) if self.on_mail else None
@@ -189,6 +227,26 @@ class FakeUpstream:
                 conn.close()
             except OSError:
                 pass
+
+    def _authenticate(self, line: str, reader, send) -> Optional[str]:
+        """AUTH PLAIN (initial response or 334 round) and AUTH LOGIN; the user or None."""
+        words = line.split()
+        mech = words[1].upper() if len(words) > 1 else ""
+        def ask(prompt: str) -> str:
+            send("334 " + prompt)
+            return reader.readline(4096).rstrip(b"\r\n").decode()
+        try:
+            if mech == "PLAIN":
+                token = words[2] if len(words) > 2 else ask("")
+                _, user, password = base64.b64decode(token).decode().split("\0")
+            elif mech == "LOGIN":
+                user = base64.b64decode(ask(base64.b64encode(b"Username:").decode())).decode()
+                password = base64.b64decode(ask(base64.b64encode(b"Password:").decode())).decode()
+            else:
+                return None
+        except (ValueError, UnicodeDecodeError):
+            return None
+        return user if self.auth.get(user) == password else None
 
     def _read_body(self, reader, txn: Txn) -> bool:
         """Reads up to CRLF.CRLF, unstuffing; False when told to disconnect mid-DATA."""

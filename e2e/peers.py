@@ -38,7 +38,8 @@ def require_binary(path_or_name: str) -> str:
 
 def free_port(host: str = "127.0.0.1") -> int:
     """A port nothing listens on right now (bind to 0 and read it back)."""
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as s:
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as s:
         s.bind((host, 0))
         return s.getsockname()[1]
 

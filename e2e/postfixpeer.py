@@ -8,7 +8,8 @@ Contract:
   port, relayhost = [127.0.0.1]:relay_port and smtp_send_xforward_command = yes; with `lmtp_port`,
   default_transport = lmtp:inet:[127.0.0.1]:lmtp_port.
 - DIR is appended to `alternate_config_directories` in /etc/postfix/main.cf (created when absent),
-  idempotently, and removed again by `stop()`.
+  idempotently, and removed again by `stop()`. That file is shared by every suite run on the
+  machine, so each read-modify-write holds an exclusive flock on REGISTRY_LOCK.
 - `start()`/`stop()` run `postfix -c DIR start|stop`; `submit()` injects over SMTP to the instance's
   smtpd port (so its smtp client sends XFORWARD with IDENT: Postfix omits NAME/ADDR/IDENT for
   mail submitted locally with sendmail, checked with Postfix 3.7); `sendmail()` uses `sendmail -C DIR`;
@@ -18,6 +19,8 @@ Contract:
 """
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
 import re
 import shutil
@@ -29,8 +32,18 @@ from pathlib import Path
 from peers import free_port, make_dir, require_binary, run, wait_for_port
 
 ETC_MAIN_CF = Path("/etc/postfix/main.cf")
+REGISTRY_LOCK = Path("/run/lock/pixelgate-e2e-postfix.lock")
 MASTER_PROTO = Path("/etc/postfix/master.cf.proto")
 QUEUE_ID = r"[0-9A-F]{6,}|[0-9B-DF-HJ-NP-TV-Zb-df-hj-np-tv-z]{12,}"
+
+
+@contextlib.contextmanager
+def registry_lock():
+    """Exclusive lock around edits of /etc/postfix/main.cf (released when the fd closes)."""
+    REGISTRY_LOCK.parent.mkdir(parents=True, exist_ok=True)
+    with open(REGISTRY_LOCK, "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 class PostfixInstance:
@@ -115,18 +128,20 @@ class PostfixInstance:
         return [d for d in re.split(r"[\s,]+", value) if d]
 
     def _register(self) -> None:
-        if not ETC_MAIN_CF.exists():
-            ETC_MAIN_CF.touch()
-        dirs = self._alternate_dirs()
-        if str(self.config_dir) not in dirs:
-            dirs.append(str(self.config_dir))
-            run([self.postconf, "-c", "/etc/postfix", "-e",
-                 f"alternate_config_directories = {' '.join(dirs)}"])
+        with registry_lock():
+            if not ETC_MAIN_CF.exists():
+                ETC_MAIN_CF.touch()
+            dirs = self._alternate_dirs()
+            if str(self.config_dir) not in dirs:
+                dirs.append(str(self.config_dir))
+                run([self.postconf, "-c", "/etc/postfix", "-e",
+                     f"alternate_config_directories = {' '.join(dirs)}"])
 
     def _unregister(self) -> None:
-        dirs = [d for d in self._alternate_dirs() if d != str(self.config_dir)]
-        run([self.postconf, "-c", "/etc/postfix", "-e",
-             f"alternate_config_directories = {' '.join(dirs)}"], check=False)
+        with registry_lock():
+            dirs = [d for d in self._alternate_dirs() if d != str(self.config_dir)]
+            run([self.postconf, "-c", "/etc/postfix", "-e",
+                 f"alternate_config_directories = {' '.join(dirs)}"], check=False)
 
     # --------------------------------------------------------------------------- lifecycle --
     def start(self) -> "PostfixInstance":

@@ -136,13 +136,17 @@ class RawSMTP:
     def starttls(self) -> Reply:
         reply = self.cmd("STARTTLS")
         if reply.code == 220:
-            ctx = ssl.create_default_context()
-            ctx.check_hostname = False
-            ctx.verify_mode = ssl.CERT_NONE
-            self.sock.settimeout(self.timeout)
-            self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
-            self.buf = b""
+            self.wrap_tls()
         return reply
+
+    def wrap_tls(self) -> None:
+        """TLS handshake on the current socket (after a 220 to STARTTLS); unread plaintext is dropped."""
+        ctx = ssl.create_default_context()
+        ctx.check_hostname = False
+        ctx.verify_mode = ssl.CERT_NONE
+        self.sock.settimeout(self.timeout)
+        self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
+        self.buf = b""
 
     def auth_plain(self, user: str, password: str) -> Reply:
         token = base64.b64encode(f"\0{user}\0{password}".encode()).decode()

@@ -2,8 +2,8 @@
 
 Contract:
 - `Pixelgate(...)` writes the TOML config it is given to DIR/pixelgate.toml, then `start()` runs
-  `PIXELGATE_BIN serve --config C --listen 127.0.0.1:P [--lmtp 127.0.0.1:Q] --upstream U
-  --state-dir D` with stderr (the logfmt lines) captured to DIR/stderr.log, and returns once every
+  `PIXELGATE_BIN serve --config C --listen 127.0.0.1:P [--lmtp 127.0.0.1:Q] [--upstream U]
+  --state-dir D` (IPv6 listen hosts are bracketed; an empty U leaves the upstream to the config) with stderr (the logfmt lines) captured to DIR/stderr.log, and returns once every
   listener answers a greeting (the probe session says QUIT). A process that dies first fails the
   test with its stderr.
 - `stop()` sends SIGTERM and asserts the process exits within 30 s (SIGKILL after, then fails).
@@ -63,8 +63,8 @@ class Pixelgate:
         self.stderr_path = self.root / "stderr.log"
         self.stdout_path = self.root / "stdout.log"
         self.listen_host = listen_host
-        self.port = free_port()
-        self.lmtp_port = free_port() if lmtp else None
+        self.port = free_port(listen_host)
+        self.lmtp_port = free_port(listen_host) if lmtp else None
         self.upstream = upstream
         self.extra_args = list(args or [])
         self.env = dict(env or {})
@@ -75,11 +75,13 @@ class Pixelgate:
         self.config_path.write_text(text)
 
     def argv(self) -> list[str]:
+        host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
         argv = [str(self.binary), "serve", "--config", str(self.config_path),
-                "--listen", f"{self.listen_host}:{self.port}",
-                "--upstream", self.upstream, "--state-dir", str(self.state_dir)]
+                "--listen", f"{host}:{self.port}", "--state-dir", str(self.state_dir)]
+        if self.upstream:                 # "" leaves the upstream to the config's [upstream] hosts
+            argv += ["--upstream", self.upstream]
         if self.lmtp_port:
-            argv += ["--lmtp", f"{self.listen_host}:{self.lmtp_port}"]
+            argv += ["--lmtp", f"{host}:{self.lmtp_port}"]
         return argv + self.extra_args
 
     # --------------------------------------------------------------------------- lifecycle --
