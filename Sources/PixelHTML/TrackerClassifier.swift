@@ -86,6 +86,7 @@ public struct TrackerClassifier: Sendable {
     public func evidence(for r: Resource, recipients: [String]) -> [Evidence] {
         var ev = [Evidence]()
         if let d = r.declaredPurposes { ev.append(.declared(d)) }
+        guard !Self.isOpaque(r.url) else { return ev }
         let effective = URLParts.effectiveURL(r.url)
         let parts = URLParts(effective)
         guard parts.isRemote else { return ev }
@@ -104,6 +105,19 @@ public struct TrackerClassifier: Sendable {
         if let h = hiddenWithToken(r, effective) { ev.append(.hiddenWithToken(h)) }
         if let rule = rule(matching: r.url) { ev.append(.rule(rule.id)) }
         return ev
+    }
+
+    /// `cid:`, `data:`, `mailto:` and other non-network schemes (cheap check before any parsing).
+    static func isOpaque(_ url: String) -> Bool {
+        var n = 0
+        for b in url.utf8 {
+            if b == 0x3A { break }
+            if !(ASCII.isAlnum(b) || b == 0x2B || b == 0x2D || b == 0x2E) || n > 10 { return false }
+            n += 1
+        }
+        guard n > 0, n < url.utf8.count else { return false }
+        let scheme = url.utf8.prefix(n).map(ASCII.lower)
+        return scheme != Array("http".utf8) && scheme != Array("https".utf8)
     }
 
     /// True when the URL's last path segment ends in .gif or has no extension.
