@@ -52,6 +52,12 @@ public struct URLParts: Sendable, Equatable {
 
     /// Path segments and query values, the places a per-message token hides. `final` is true for the
     /// last path segment and for query values.
+    /// Query parameters whose values are CDN/storage signatures or image-service ids: random-looking but
+    /// fixed per asset, not per message, so they are not token candidates.
+    public static let signingParameters: Set<String> = ["signature", "x-amz-signature", "x-amz-credential",
+        "x-amz-security-token", "key-pair-id", "policy", "x-goog-signature", "x-goog-credential", "googleaccessid",
+        "ixid", "ixlib", "x-amz-date", "se", "sp", "sv", "sig", "sr", "skoid", "sktid"]
+
     public var tokenCandidates: [(text: Substring, final: Bool)] {
         var out = [(text: Substring, final: Bool)]()
         let q = pathAndQuery.firstIndex(of: "?")
@@ -62,7 +68,11 @@ public struct URLParts: Sendable, Equatable {
         }
         if let q {
             for pair in pathAndQuery[pathAndQuery.index(after: q)...].split(whereSeparator: { $0 == "&" || $0 == ";" }) {
-                if let eq = pair.firstIndex(of: "=") { out.append((pair[pair.index(after: eq)...], true)) } else { out.append((pair, true)) }
+                if let eq = pair.firstIndex(of: "=") {
+                    let name = pair[pair.startIndex..<eq]
+                    if name.utf8.count <= 24 && URLParts.signingParameters.contains(String(decoding: name.utf8.map(ASCII.lower), as: UTF8.self)) { continue }
+                    out.append((pair[pair.index(after: eq)...], true))
+                } else { out.append((pair, true)) }
             }
         }
         return out
