@@ -144,8 +144,17 @@ struct ScanState {
             if ASCII.matchesLower(p, n.lowerBound, "body") { out.bodyEnd = lt }
             else if ASCII.matchesLower(p, n.lowerBound, "html") { out.htmlEnd = lt }
         }
-        if let top = hiddenStack.last, top.nameLength == n.count, top.key == ScanState.key(p, n) {
-            if top.nested > 0 { hiddenStack[hiddenStack.count - 1].nested -= 1 } else { hiddenStack.removeLast() }
+        if !hiddenStack.isEmpty {
+            let k = ScanState.key(p, n)
+            if let top = hiddenStack.last, top.nameLength == n.count, top.key == k {
+                if top.nested > 0 { hiddenStack[hiddenStack.count - 1].nested -= 1 } else { hiddenStack.removeLast() }
+            } else if n.count == 4 && (k == ScanState.bodyKey || k == ScanState.htmlKey) {
+                hiddenStack.removeAll(keepingCapacity: true)
+            } else if let deeper = hiddenStack.lastIndex(where: { $0.nameLength == n.count && $0.key == k }) {
+                // An end tag that closes an ancestor also closes the hidden elements opened inside it
+                // whose end tags were implied (<p>, <td>, <li> ...).
+                hiddenStack.removeSubrange(deeper...)
+            }
         }
         if ampAnalytics != nil, n.count == 13, ASCII.matchesLower(p, n.lowerBound, "amp-analytics") { ampAnalytics = nil }
     }
@@ -159,7 +168,10 @@ struct ScanState {
         if interesting {
             hiddenSelf = extract(kind: kind, lt: lt)
         }
-        // Hidden-wrapper stack.
+        // Hidden-wrapper stack. A block start tag implicitly closes an open <p> (WHATWG).
+        if let top = hiddenStack.last, top.nameLength == 1, top.key == 0x70, ScanState.closesP.contains(ASCII.lowerString(p, tag.name)) {
+            if top.nested > 0 { hiddenStack[hiddenStack.count - 1].nested -= 1 } else { hiddenStack.removeLast() }
+        }
         if !kind.isVoid && !tag.selfClosing {
             if let top = hiddenStack.last, top.nameLength == tag.name.count, top.key == ScanState.key(p, tag.name) {
                 hiddenStack[hiddenStack.count - 1].nested += 1
@@ -216,6 +228,14 @@ struct ScanState {
         }
         return (limit, limit)
     }
+
+    /// Start tags that close an open `<p>` element.
+    static let closesP: Set<String> = ["address", "article", "aside", "blockquote", "center", "details", "dialog", "dir",
+                                       "div", "dl", "fieldset", "figcaption", "figure", "footer", "form", "h1", "h2", "h3",
+                                       "h4", "h5", "h6", "header", "hgroup", "hr", "main", "menu", "nav", "ol", "p", "pre",
+                                       "section", "summary", "table", "ul"]
+    static let bodyKey: UInt64 = 0x626F_6479 // "body"
+    static let htmlKey: UInt64 = 0x6874_6D6C // "html"
 
     /// Lower-cased first 8 bytes of a name, for cheap tag identity in the hidden stack.
     static func key(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> UInt64 {

@@ -18,6 +18,8 @@ public struct Signature: Sendable, Equatable {
     public let pathPattern: String
     let host: [GlobPiece]
     let path: [GlobPiece]
+    /// The longest literal of the path pattern: a subject without it cannot match (cheap pre-check).
+    let requiredLiteral: [UInt8]
 
     public init(id: String, hostGlob: String, pathPattern: String) throws(SignatureError) {
         self.id = id
@@ -25,9 +27,19 @@ public struct Signature: Sendable, Equatable {
         self.pathPattern = pathPattern
         host = try Glob.compile(self.hostGlob, placeholders: false)
         path = try Glob.compile(pathPattern, placeholders: true)
+        var best = [UInt8]()
+        for case .literal(let l) in path where l.count > best.count { best = l }
+        requiredLiteral = best
     }
 
     public func matches(host h: String, pathAndQuery: String) -> Bool {
+        let path = Array(pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
+        return matches(host: h, path: path, lowerPath: path.map(ASCII.lower))
+    }
+
+    /// `path` keeps its case (token shapes need it); `lowerPath` is its lower-cased copy.
+    func matches(host h: String, path subject: [UInt8], lowerPath: [UInt8]) -> Bool {
+        if !requiredLiteral.isEmpty && !Glob.contains(lowerPath, requiredLiteral) { return false }
         let hostOK: Bool
         if hostGlob == "*" { hostOK = true }
         else if hostGlob.hasPrefix("*."), !hostGlob.dropFirst(2).contains("*") {
@@ -35,7 +47,7 @@ public struct Signature: Sendable, Equatable {
             hostOK = h == base || h.hasSuffix("." + base)
         } else { hostOK = Glob.match(host, Array(h.utf8)) }
         guard hostOK else { return false }
-        return Glob.match(path, Array(pathAndQuery.utf8.prefix(Glob.maxSubjectLength)))
+        return Glob.match(path, subject)
     }
 }
 
@@ -92,7 +104,9 @@ public struct SignatureList: Sendable {
     /// The first signature matching the URL, if any.
     public func firstMatch(_ url: URLParts) -> Signature? {
         guard url.isRemote else { return nil }
-        return signatures.first { $0.matches(host: url.host, pathAndQuery: url.pathAndQuery) }
+        let path = Array(url.pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
+        let lowerPath = path.map(ASCII.lower)
+        return signatures.first { $0.matches(host: url.host, path: path, lowerPath: lowerPath) }
     }
 
     static func readWholeFile(_ path: String) -> String? {
@@ -156,6 +170,24 @@ enum Glob {
     /// A `*`-only glob (operator rules): never fails; other characters are literal.
     static func compilePlain(_ pattern: String) -> [GlobPiece] {
         (try? compile(pattern.isEmpty ? "*" : pattern, placeholders: false)) ?? [.star]
+    }
+
+    /// True when `needle` occurs in `hay`.
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        guard needle.count <= hay.count else { return false }
+        if needle.isEmpty { return true }
+        let first = needle[0]
+        var i = 0
+        let last = hay.count - needle.count
+        while i <= last {
+            if hay[i] == first {
+                var k = 1
+                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
+                if k == needle.count { return true }
+            }
+            i += 1
+        }
+        return false
     }
 
     /// Whole-subject match, ASCII case-insensitive, O(pieces × subject).

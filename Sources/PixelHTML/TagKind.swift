@@ -20,6 +20,12 @@ enum TagKind: UInt8 {
 
     static func classify(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> TagKind {
         let s = r.lowerBound
+        guard r.count >= 3 else { return .other }
+        // First letters of the names below: i u x l b h v a t e f s o p n.
+        switch ASCII.lower(p[s]) {
+        case 0x69, 0x75, 0x78, 0x6C, 0x62, 0x68, 0x76, 0x61, 0x74, 0x65, 0x66, 0x73, 0x6F, 0x70, 0x6E: break
+        default: return .other
+        }
         switch r.count {
         case 3:
             if ASCII.matchesLower(p, s, "img") { return .img }
@@ -82,6 +88,12 @@ enum AttrKind: Int, CaseIterable {
 
     static func classify(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> AttrKind? {
         let s = r.lowerBound
+        guard r.count >= 3 else { return nil }
+        // First letters of the names below: s a r h d t w c b x p l.
+        switch ASCII.lower(p[s]) {
+        case 0x73, 0x61, 0x72, 0x68, 0x64, 0x74, 0x77, 0x63, 0x62, 0x78, 0x70, 0x6C: break
+        default: return nil
+        }
         switch r.count {
         case 3:
             if ASCII.matchesLower(p, s, "src") { return .src }

@@ -30,6 +30,35 @@ struct TagParser {
     @inline(__always) func has(_ k: AttrKind) -> Bool { present & (1 << UInt32(k.rawValue)) != 0 }
     @inline(__always) func attr(_ k: AttrKind) -> AttrSpan? { has(k) ? storage[k.rawValue] : nil }
 
+    /// End of an unquoted attribute value: the first HTML whitespace or '>' at or after `from`.
+    /// Eight bytes at a time (SWAR pre-filter: a byte < 0x21 or == '>'), then an exact check.
+    @inline(__always)
+    static func unquotedValueEnd(_ p: UnsafeRawBufferPointer, from: Int, limit: Int) -> Int {
+        var k = from
+        guard let base = p.baseAddress else { return limit }
+        let ones: UInt64 = 0x0101_0101_0101_0101
+        let highs: UInt64 = 0x8080_8080_8080_8080
+        let gts: UInt64 = 0x3E3E_3E3E_3E3E_3E3E
+        while k + 8 <= limit {
+            let x = base.loadUnaligned(fromByteOffset: k, as: UInt64.self).littleEndian
+            let lessThan21 = (x &- ones &* 0x21) & ~x & highs
+            let y = x ^ gts
+            let isGT = (y &- ones) & ~y & highs
+            let m = lessThan21 | isGT
+            if m == 0 { k += 8; continue }
+            k += m.trailingZeroBitCount >> 3
+            let c = p[k]
+            if ASCII.isHTMLSpace(c) || c == 0x3E { return k }
+            k += 1 // a control byte < 0x21 that is not whitespace: keep going
+        }
+        while k < limit {
+            let c = p[k]
+            if ASCII.isHTMLSpace(c) || c == 0x3E { return k }
+            k += 1
+        }
+        return limit
+    }
+
     /// Parses the tag whose '<' is at `lt` (the caller checked that a letter, or '/' + letter, follows).
     /// Returns false when the input ends inside the tag.
     mutating func parse(_ p: UnsafeRawBufferPointer, lt: Int, limit: Int, isEnd: Bool) -> Bool {
@@ -89,12 +118,7 @@ struct TagParser {
                     value = j..<j // missing value; '>' ends the tag next round
                     i = j
                 } else {
-                    var k = j
-                    while k < limit {
-                        let c = p[k]
-                        if ASCII.isHTMLSpace(c) || c == 0x3E { break }
-                        k += 1
-                    }
+                    let k = TagParser.unquotedValueEnd(p, from: j, limit: limit)
                     value = j..<k
                     i = k
                 }

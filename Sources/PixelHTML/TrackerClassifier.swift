@@ -86,6 +86,7 @@ public struct TrackerClassifier: Sendable {
     public func evidence(for r: Resource, recipients: [String]) -> [Evidence] {
         var ev = [Evidence]()
         if let d = r.declaredPurposes { ev.append(.declared(d)) }
+        guard !Self.isOpaque(r.url) else { return ev }
         let effective = URLParts.effectiveURL(r.url)
         let parts = URLParts(effective)
         guard parts.isRemote else { return ev }
@@ -106,6 +107,28 @@ public struct TrackerClassifier: Sendable {
         return ev
     }
 
+    /// `cid:`, `data:`, `mailto:` and other non-network schemes (cheap check before any parsing).
+    static func isOpaque(_ url: String) -> Bool {
+        var n = 0
+        for b in url.utf8 {
+            if b == 0x3A { break }
+            if !(ASCII.isAlnum(b) || b == 0x2B || b == 0x2D || b == 0x2E) || n > 10 { return false }
+            n += 1
+        }
+        guard n > 0, n < url.utf8.count else { return false }
+        let scheme = url.utf8.prefix(n).map(ASCII.lower)
+        return scheme != Array("http".utf8) && scheme != Array("https".utf8)
+    }
+
+    /// True when the URL's last path segment ends in .gif or has no extension.
+    static func gifOrNoExtension(_ url: String) -> Bool {
+        let parts = URLParts(url)
+        let path = parts.pathAndQuery.prefix(while: { $0 != "?" })
+        let last = path.split(separator: "/").last ?? ""
+        guard let dot = last.lastIndex(of: ".") else { return true }
+        return last[last.index(after: dot)...].lowercased() == "gif"
+    }
+
     /// Tiny/hidden rendering + token, or a token in a vector that is not visible content by itself.
     func hiddenWithToken(_ r: Resource, _ url: String) -> String? {
         let strength = tokenShape.strength(ofURL: url)
@@ -120,6 +143,11 @@ public struct TrackerClassifier: Sendable {
             if tiny || thin { return "\(sizeLabel) + token" }
             if el.hidden.hidesBox { return "hidden + token" }
             if el.inHiddenWrapper { return "hidden wrapper + token" }
+            // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF. A random
+            // per-message token in a GIF (or extension-less) image name is a beacon.
+            if w == nil && h == nil && strength == .random && r.vector != .video && Self.gifOrNoExtension(url) {
+                return "unsized gif + token"
+            }
             return nil
         case .srcset, .cssInline, .cssBlock, .backgroundAttr, .vml, .link, .import, .font:
             guard strength == .random else {

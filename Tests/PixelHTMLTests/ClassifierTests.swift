@@ -54,6 +54,10 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
         #expect(ev[0] == [.hiddenWithToken("1x1 + token")])
         #expect(ev[1] == [.hiddenWithToken("hidden wrapper + token")])
         #expect(ev[2] == [.hiddenWithToken("600x1 + token")])
+        let unsized = evidence("<img src=\"https://t.brand.test/b/2Qk1NFkhWVAGFspP4z422y4NYF03.gif\" alt=\"\">"
+            + "<img src=\"https://t.brand.test/b/2Qk1NFkhWVAGFspP4z422y4NYF03.jpg\" alt=\"\">"
+            + "<img src=\"https://t.brand.test/b/2Qk1NFkhWVAGFspP4z422y4NYF03.gif\" width=\"300\">")
+        #expect(unsized.map(\.count) == [1, 0, 0])
     }
 
     @Test func spacersIconsLogosAreContent() {

@@ -25,6 +25,55 @@ enum CorpusFixture {
     }()
 }
 
+/// Crude visible text: comments, head/style/script/title content and tags removed, a few entities
+/// decoded, whitespace collapsed (mirrors the corpus checker's integrity rule closely enough).
+func visibleText(_ html: String) -> String {
+    var s = html
+    func strip(_ open: String, _ close: String) {
+        while let a = s.range(of: open, options: .caseInsensitive) {
+            if let b = s.range(of: close, options: .caseInsensitive, range: a.upperBound..<s.endIndex) {
+                s.removeSubrange(a.lowerBound..<b.upperBound)
+            } else { s.removeSubrange(a.lowerBound...); break }
+        }
+    }
+    strip("<!--", "-->"); strip("<head", "</head>"); strip("<style", "</style>"); strip("<script", "</script>"); strip("<title", "</title>")
+    var out = "", inTag = false
+    for ch in s { if ch == "<" { inTag = true } else if ch == ">" && inTag { inTag = false; out.append(" ") } else if !inTag { out.append(ch) } }
+    out = out.replacingOccurrences(of: "&nbsp;", with: " ").replacingOccurrences(of: "&amp;", with: "&")
+    return out.split(whereSeparator: { $0.isWhitespace }).joined(separator: " ")
+}
+
+/// Removes every listed tracker of every corpus case (as the engine does with no consent) and checks:
+/// no tracker URL is left (raw or entity-decoded), every content URL found as a resource is still
+/// there, the visible text is unchanged, and re-scanning finds no tracker.
+func rewriteFailures() -> [String] {
+    var failures = [String]()
+    for c in CorpusFixture.cases {
+        let trackerURLs = Set(c.trackers.map(\.url))
+        for part in c.parts {
+            let bytes = Array(part.utf8)
+            let scan = HTMLScanner.scan(bytes)
+            var edits = scan.purposeAttributes.map { HTMLEdit.delete($0) }
+            for r in scan.resources where trackerURLs.contains(r.url) { edits.append(r.removal) }
+            let out = String(decoding: HTMLRewriter.apply(bytes, edits: edits), as: UTF8.self)
+            let decodedOut = out.replacingOccurrences(of: "&amp;", with: "&")
+            for u in trackerURLs where out.contains(u) || decodedOut.contains(u) {
+                failures.append("\(c.name): tracker left after removal: \(u)")
+            }
+            for r in scan.resources where c.content.contains(r.url) {
+                if !HTMLScanner.scan(Array(out.utf8)).resources.contains(where: { $0.url == r.url }) {
+                    failures.append("\(c.name): content lost: \(r.url)")
+                }
+            }
+            if visibleText(part) != visibleText(out) { failures.append("\(c.name): visible text changed") }
+            if out.contains("data-tracking-purpose") || out.contains("DATA-TRACKING-PURPOSE") {
+                failures.append("\(c.name): purpose attribute left")
+            }
+        }
+    }
+    return failures
+}
+
 @Suite struct CorpusTests {
     @Test func fixtureLoaded() {
         #expect(CorpusFixture.cases.count >= 59)
@@ -77,6 +126,7 @@ enum CorpusFixture {
                 }
             }
         }
+        for f in rewriteFailures() { failures.append(f) }
         print("corpus: trackers found+classified \(trackersFound)/\(trackersTotal), exempt \(exemptOK)/\(exemptTotal), content resources clean \(contentClean)/\(contentResources)")
         for f in failures { print("FAIL " + f) }
         #expect(failures.isEmpty)

@@ -107,6 +107,8 @@ import Testing
         #expect(s.resources.map(\.element.inHiddenWrapper) == [true, false])
         let nested = "<table style=\"max-height:0;overflow:hidden\"><tr><td><img src=/c.gif></td></tr></table><img src=/d.gif>"
         #expect(scanOf(nested).resources.map(\.element.inHiddenWrapper) == [true, false])
+        let implied = "<div><p style=\"display:none\">pre<div>x</div></div><img src=/h.gif>"
+        #expect(scanOf(implied).resources.map(\.element.inHiddenWrapper) == [false])
         let own = scanOf("<img src=/e.gif style=\"visibility:hidden\" hidden>").resources[0].element.hidden
         #expect(own.contains(.visibilityHidden) && own.contains(.hiddenAttribute))
         let sized = scanOf("<img src=/f.gif width=600 height=\"1\" style=\"width:2px !important;opacity:0\">").resources[0].element
@@ -127,6 +129,23 @@ import Testing
             #expect(s.resources.map(\.urlRange) == base.resources.map { ($0.urlRange.lowerBound + k)..<($0.urlRange.upperBound + k) })
             #expect(s.resources.map(\.removal.range) == base.resources.map { ($0.removal.range.lowerBound + k)..<($0.removal.range.upperBound + k) })
             #expect(s.bodyEnd == base.bodyEnd.map { $0 + k })
+        }
+    }
+}
+
+@Suite struct UnquotedValueScanTests {
+    /// The SWAR scan must agree with a byte loop for every terminator position and byte value.
+    @Test func agreesWithByteLoop() {
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            let n = Int.random(in: 0..<40, using: &rng)
+            var bytes = (0..<n).map { _ in UInt8.random(in: 0x21...0x7E, using: &rng) }.map { $0 == 0x3E ? 0x41 : $0 }
+            for _ in 0..<Int.random(in: 0..<3, using: &rng) where n > 0 {
+                bytes[Int.random(in: 0..<n, using: &rng)] = [0x00, 0x01, 0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1F, 0x20, 0x3E, 0x80, 0xFF].randomElement(using: &rng)!
+            }
+            let expected = bytes.firstIndex(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0C || $0 == 0x0D || $0 == 0x20 || $0 == 0x3E }) ?? n
+            let got = bytes.withUnsafeBytes { TagParser.unquotedValueEnd($0, from: 0, limit: n) }
+            #expect(got == expected, "\(bytes)")
         }
     }
 }
