@@ -19,13 +19,10 @@ public enum MIMEParser {
 
     /// Convenience for byte arrays.
     public static func parse(_ message: [UInt8], limits: MIMELimits = .default) throws(MIMEError) -> MIMEMessage {
-        do {
-            return try message.withUnsafeBytes { buffer in try parse(buffer, limits: limits) }
-        } catch let error as MIMEError {
-            throw error
-        } catch {
-            fatalError("unreachable: parse throws only MIMEError")
+        let result = message.withUnsafeBytes { buffer in
+            Result { () throws(MIMEError) -> MIMEMessage in try parse(buffer, limits: limits) }
         }
+        return try result.get()
     }
 }
 
