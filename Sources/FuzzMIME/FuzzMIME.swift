@@ -20,6 +20,9 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
             return "leaf \(i) range out of bounds"
         }
         let d = TransferCodec.decodeBody(of: leaf, in: bytes)
+        // Rewritable leaves: not encapsulated messages, not boundary-less multiparts, and in a
+        // known transfer encoding (MIMERewriter refuses the others by design).
+        if case .other = leaf.transferEncoding { continue }
         if !leaf.isMessageRFC822 && !leaf.contentType.isMultipart { decoded[i] = d.bytes }
     }
     // Identity rewrite.
@@ -32,6 +35,24 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     } catch {
         return "rewrite refused: \(error)"
     }
+    if let failure = checkReplaced(message, leaves, decoded, rewritten) { return failure }
+    // Replace every rewritable leaf with its content plus an appended footer-like text: the
+    // structure must survive and each leaf must decode to exactly that.
+    var grown: [Int: [UInt8]] = [:]
+    for (i, content) in decoded { grown[i] = content + Array("\r\nfooter \u{E9} <a href=\"https://x.example/w/1\">w</a>".utf8) }
+    let appended: [UInt8]
+    do {
+        appended = MIMERewriter.render(try MIMERewriter.rewrite(message, removingTopLevelHeaders: ["Tracking-Purposes"],
+                                                                replacements: grown), original: bytes)
+    } catch {
+        return "rewrite refused: \(error)"
+    }
+    return checkReplaced(message, leaves, grown, appended)
+}
+
+/// Parses `rewritten` and checks it has the same leaves as `message`, and that every replaced
+/// leaf decodes to its replacement (modulo line-end normalisation by the encoding).
+func checkReplaced(_ message: MIMEMessage, _ leaves: [MIMEPart], _ replaced: [Int: [UInt8]], _ rewritten: [UInt8]) -> String? {
     let again: MIMEMessage
     do {
         again = try rewritten.withUnsafeBytes { buffer throws(MIMEError) in try MIMEParser.parse(buffer) }
@@ -40,27 +61,50 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     }
     let newLeaves = again.leaves()
     if newLeaves.count != leaves.count { return "leaf count \(leaves.count) -> \(newLeaves.count)" }
+    for (a, b) in zip(leaves, newLeaves) where a.contentType != b.contentType {
+        return "content type \(a.contentType.mimeType) -> \(b.contentType.mimeType)"
+    }
     return rewritten.withUnsafeBytes { buffer -> String? in
-        for (i, content) in decoded {
-            let d = TransferCodec.decodeBody(of: newLeaves[i], in: buffer).bytes
-            if d != content && !equalModuloLineEnds(d, content, message.lineEnding) {
-                return "leaf \(i) (\(leaves[i].contentType.mimeType), \(leaves[i].transferEncoding)) decodes differently"
+        for (i, content) in replaced {
+            let leaf = newLeaves[i]
+            let d = TransferCodec.decodeBody(of: leaf, in: buffer).bytes
+            let want = expectedRoundTrip(content, leaf.transferEncoding, message.lineEnding)
+            // The rewriter may add one line end to a body that ran to the end of the message.
+            if d != want && d != want + message.lineEnding.bytes {
+                return "leaf \(i) (\(leaves[i].contentType.mimeType), \(leaves[i].transferEncoding) -> \(leaf.transferEncoding)) decodes differently"
             }
         }
         return nil
     }
 }
 
-/// Identity encodings normalise bare LF to CRLF in CRLF messages; compare modulo that, and
-/// modulo a final line end added to a body that runs to the end of the message.
-func equalModuloLineEnds(_ a: [UInt8], _ b: [UInt8], _ eol: LineEnding) -> Bool {
-    func norm(_ x: [UInt8]) -> [UInt8] {
-        var out: [UInt8] = []
-        for (i, c) in x.enumerated() where !(c == 13 && i + 1 < x.count && x[i + 1] == 10) { out.append(c) }
-        while out.last == 10 { out.removeLast() }
-        return out
+/// What content decodes to after encoding: QP writes hard breaks with the message's line end
+/// (CRLF and bare LF are both hard breaks); 7bit/8bit turn bare LF into CRLF in CRLF messages.
+func expectedRoundTrip(_ content: [UInt8], _ encoding: TransferEncoding, _ eol: LineEnding) -> [UInt8] {
+    switch encoding {
+    case .quotedPrintable: return eol == .crlf ? bareLFToCRLF(content) : crlfToLF(content)
+    case .sevenBit, .eightBit: return eol == .crlf ? bareLFToCRLF(content) : content
+    default: return content
     }
-    return norm(a) == norm(b)
+}
+
+func bareLFToCRLF(_ x: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    for (i, c) in x.enumerated() {
+        if c == 10 && (i == 0 || x[i - 1] != 13) { out.append(13) }
+        out.append(c)
+    }
+    return out
+}
+
+func crlfToLF(_ x: [UInt8]) -> [UInt8] {
+    var out: [UInt8] = []
+    var i = 0
+    while i < x.count {
+        if x[i] == 13 && i + 1 < x.count && x[i + 1] == 10 { out.append(10); i += 2; continue }
+        out.append(x[i]); i += 1
+    }
+    return out
 }
 
 @_cdecl("LLVMFuzzerTestOneInput")
@@ -107,6 +151,12 @@ func emitRewritten(_ m: MIMEMessage, _ buffer: UnsafeRawBufferPointer, to path: 
             guard let data = FileManager.default.contents(atPath: file) else { print("\(file): unreadable"); failures += 1; continue }
             let bytes = [UInt8](data)
             bytes.withUnsafeBytes { buffer in
+                if ProcessInfo.processInfo.environment["FUZZ_MIME_TYPES"] != nil {
+                    // One line per file: the leaf content types (for differential checks).
+                    let types = (try? MIMEParser.parse(buffer))?.leaves().map(\.contentType.mimeType) ?? ["<error>"]
+                    print(types.joined(separator: " "))
+                    return
+                }
                 if let m = try? MIMEParser.parse(buffer) {
                     print("\(file): \(m.leaves().count) leaves, \(m.defects.count) defects")
                     describe(m.root, indent: "  ")

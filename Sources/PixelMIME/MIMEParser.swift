@@ -1,10 +1,12 @@
 // MIMEParser: one-pass, line-driven MIME structure parser in the style of Postfix's
 // mime_state.c. Each line is found with memchr and examined once: in a header block it is
 // classified (field, continuation, blank, other); anywhere it is checked against the boundaries
-// of the open multiparts (innermost first; an outer boundary also closes the inner parts, as in
-// Python's email feedparser). Guarantees: linear time in the message size, bounded work per
-// line (at most maxDepth boundary comparisons), no recursion during the scan, typed MIMEError
-// when a MIMELimits bound is exceeded, and otherwise a lenient result with `defects`.
+// of the open multiparts (outermost first; an outer boundary also closes the inner parts), with
+// the delimiter rules of Python's email feedparser so both see the same structure.
+// Guarantees: linear time in the message size, bounded work per line (at most maxDepth
+// boundary comparisons), no recursion during the scan, typed MIMEError when a MIMELimits bound
+// is exceeded, and otherwise a lenient result with `defects`. Only LF ends a line (a bare CR is
+// an ordinary octet, as in Postfix; the relay normalises bare CR/LF before the engine).
 
 public enum MIMEParser {
     /// Parses the structure of `message`. Throws only when a limit is exceeded.
@@ -17,13 +19,10 @@ public enum MIMEParser {
 
     /// Convenience for byte arrays.
     public static func parse(_ message: [UInt8], limits: MIMELimits = .default) throws(MIMEError) -> MIMEMessage {
-        do {
-            return try message.withUnsafeBytes { buffer in try parse(buffer, limits: limits) }
-        } catch let error as MIMEError {
-            throw error
-        } catch {
-            fatalError("unreachable: parse throws only MIMEError")
+        let result = message.withUnsafeBytes { buffer in
+            Result { () throws(MIMEError) -> MIMEMessage in try parse(buffer, limits: limits) }
         }
+        return try result.get()
     }
 }
 
@@ -50,6 +49,10 @@ final class PartBuilder {
     var children: [PartBuilder] = []
     var bodyEndsWithEOL = false
     var headerEndsWithEOL = true
+    /// The body is empty and a delimiter line starts right where it ends: the line terminator
+    /// before that delimiter belongs to the header block (or its blank line).
+    var bodyAbutsDelimiter = false
+    var bodyStartsOnNewLine = true
 
     init(start: Int, depth: Int, defaultType: ContentType) {
         self.start = start
@@ -71,8 +74,15 @@ final class PartBuilder {
                         transferEncoding: transferEncoding, disposition: disposition,
                         children: children.map { $0.build() }, depth: depth, isMessageRFC822: isMessage,
                         preambleRange: preamble, epilogueRange: epilogue,
-                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL)
+                        bodyEndsWithLineTerminator: bodyEndsWithEOL, headerEndsWithLineTerminator: headerEndsWithEOL,
+                        bodyAbutsDelimiter: bodyAbutsDelimiter, bodyStartsOnNewLine: bodyStartsOnNewLine)
     }
+}
+
+/// A boundary line: "--b" starts a body part, "--b--" closes the multipart.
+enum DelimiterKind {
+    case delimiter
+    case close
 }
 
 /// The state machine. `chain` is the path from the root to the part whose bytes are being read.
@@ -97,15 +107,11 @@ struct ParserMachine {
         var pos = 0
         while pos < n {
             let lineStart = pos
-            let lineEnd = (Bytes.nextLF(buffer, from: pos).map { $0 + 1 }) ?? n
-            var contentEnd = lineEnd
-            if contentEnd > lineStart && buffer[contentEnd - 1] == Bytes.lf { contentEnd -= 1 }
-            if contentEnd > lineStart && buffer[contentEnd - 1] == Bytes.cr { contentEnd -= 1 }
+            let (lineEnd, contentEnd) = line(at: pos)
             pos = lineEnd
 
-            if !active.isEmpty, contentEnd - lineStart >= 2, buffer[lineStart] == 45, buffer[lineStart + 1] == 45,
-               let (index, isClose) = matchBoundary(lineStart, contentEnd) {
-                try onBoundary(chainIndex: index, isClose: isClose, lineStart: lineStart, lineEnd: lineEnd)
+            if !active.isEmpty, let (index, kind) = matchBoundary(lineStart, contentEnd) {
+                pos = try onBoundary(chainIndex: index, isClose: kind == .close, lineStart: lineStart, lineEnd: lineEnd)
                 continue
             }
             let current = chain[chain.count - 1]
@@ -136,27 +142,43 @@ struct ParserMachine {
         return root.build()
     }
 
-    /// Finds the innermost active boundary that `line` is a delimiter of:
-    /// "--" boundary ["--"] [ \t]* [CR], exactly as Python's email feedparser matches it.
-    func matchBoundary(_ start: Int, _ end: Int) -> (Int, Bool)? {
-        for k in stride(from: active.count - 1, through: 0, by: -1) {
-            let index = active[k]
+    /// Finds the active boundary that `line` is a delimiter of. When several match (a nested
+    /// multipart reusing its parent's boundary), the outermost wins, as in Python's feedparser
+    /// (its line reader tests the enclosing boundaries before the multipart sees the line).
+    func matchBoundary(_ start: Int, _ end: Int) -> (Int, DelimiterKind)? {
+        for index in active {
             guard let b = chain[index].boundary else { continue }
-            let afterBoundary = start + 2 + b.count
-            guard afterBoundary <= end else { continue }
-            var equal = true
-            for j in 0..<b.count where buffer[start + 2 + j] != b[j] { equal = false; break }
-            guard equal else { continue }
-            var i = afterBoundary
-            var isClose = false
-            if i + 2 <= end && buffer[i] == 45 && buffer[i + 1] == 45 { isClose = true; i += 2 }
-            while i < end && (Bytes.isWSP(buffer[i]) || buffer[i] == Bytes.cr) { i += 1 }
-            if i == end { return (index, isClose) }
+            if let kind = matches(b, start, end) { return (index, kind) }
         }
         return nil
     }
 
-    mutating func onBoundary(chainIndex: Int, isClose: Bool, lineStart: Int, lineEnd: Int) throws(MIMEError) {
+    /// Whether the line [start, end) (terminator excluded) is a delimiter of `boundary`:
+    /// "--" boundary ["--"] [ \t]* [CR], exactly as Python's email feedparser matches it.
+    /// Returns nil when it is not.
+    func matches(_ boundary: [UInt8], _ start: Int, _ end: Int) -> DelimiterKind? {
+        let afterBoundary = start + 2 + boundary.count
+        guard afterBoundary <= end, buffer[start] == 45, buffer[start + 1] == 45 else { return nil }
+        for j in 0..<boundary.count where buffer[start + 2 + j] != boundary[j] { return nil }
+        var i = afterBoundary
+        var isClose = false
+        if i + 2 <= end && buffer[i] == 45 && buffer[i + 1] == 45 { isClose = true; i += 2 }
+        while i < end && (Bytes.isWSP(buffer[i]) || buffer[i] == Bytes.cr) { i += 1 }
+        guard i == end else { return nil }
+        return isClose ? .close : .delimiter
+    }
+
+    /// Line [start, lineEnd) and its content end (terminator excluded).
+    func line(at start: Int) -> (end: Int, contentEnd: Int) {
+        let lineEnd = (Bytes.nextLF(buffer, from: start).map { $0 + 1 }) ?? buffer.count
+        var contentEnd = lineEnd
+        if contentEnd > start && buffer[contentEnd - 1] == Bytes.lf { contentEnd -= 1 }
+        if contentEnd > start && buffer[contentEnd - 1] == Bytes.cr { contentEnd -= 1 }
+        return (lineEnd, contentEnd)
+    }
+
+    /// Handles a delimiter line of chain[chainIndex]; returns where scanning resumes.
+    mutating func onBoundary(chainIndex: Int, isClose: Bool, lineStart: Int, lineEnd: Int) throws(MIMEError) -> Int {
         let cut = lineStart - Bytes.terminatorLength(before: lineStart, in: buffer)
         for i in stride(from: chain.count - 1, to: chainIndex, by: -1) {
             close(chain[i], lineStart: lineStart, cut: cut)
@@ -169,16 +191,30 @@ struct ParserMachine {
             multipart.closed = true
             multipart.epilogueStart = lineEnd
             active.removeAll { $0 == chainIndex }
-            return
+            return lineEnd
+        }
+        // Like Python's feedparser, further delimiter lines of this boundary that follow at once
+        // (close delimiters included) are consumed: they make no empty body parts.
+        var start = lineEnd
+        if let boundary = multipart.boundary {
+            while start < buffer.count {
+                let (end, contentEnd) = line(at: start)
+                guard matches(boundary, start, contentEnd) != nil else { break }
+                if start == lineEnd { defects.append("repeated boundary delimiter at octet \(start)") }
+                start = end
+            }
         }
         let defaultType: ContentType = multipart.contentType.subtype == "digest" ? .messageRFC822Default : .textPlainDefault
-        let child = try newPart(start: lineEnd, depth: multipart.depth + 1, defaultType: defaultType)
+        let child = try newPart(start: start, depth: multipart.depth + 1, defaultType: defaultType)
         multipart.children.append(child)
         chain.append(child)
+        return start
     }
 
     /// Ends `part` where a delimiter line starts (`cut` excludes the terminator before it).
     mutating func close(_ part: PartBuilder, lineStart: Int, cut: Int) {
+        let atDelimiter = lineStart < buffer.count
+        defer { part.bodyAbutsDelimiter = atDelimiter && cut < part.bodyStart }
         if part.inHeaders {
             part.fields = HeaderBlock.parse(buffer, part.start..<lineStart, defects: &defects)
             applyHeaders(part)
@@ -207,6 +243,7 @@ struct ParserMachine {
         while let p = stack.popLast() {
             p.headerEndsWithEOL = p.headerEnd <= p.start || buffer[p.headerEnd - 1] == Bytes.lf
             p.bodyEndsWithEOL = p.bodyEnd > p.bodyStart && buffer[p.bodyEnd - 1] == Bytes.lf
+            p.bodyStartsOnNewLine = p.bodyStart <= 0 || buffer[p.bodyStart - 1] == Bytes.lf
             stack.append(contentsOf: p.children)
         }
     }

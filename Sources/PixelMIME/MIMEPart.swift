@@ -35,6 +35,12 @@ public struct MIMEPart: Sendable, Equatable {
     public var bodyEndsWithLineTerminator: Bool
     /// True when the header block is empty or its last line ends with LF.
     public var headerEndsWithLineTerminator: Bool
+    /// True when the body is empty and the next boundary delimiter starts right where it ends (the
+    /// line end before the delimiter is the header's): a new body must then be followed by one.
+    public var bodyAbutsDelimiter: Bool
+    /// True when the body starts at the beginning of a line (false only when the blank line
+    /// ending the header block is a bare CR at the very end of the message).
+    public var bodyStartsOnNewLine: Bool
 
     /// Header bytes plus body: the whole entity.
     public var range: Range<Int> { headerRange.lowerBound..<max(headerRange.upperBound, bodyRange.upperBound) }
@@ -54,8 +60,11 @@ public struct MIMEPart: Sendable, Equatable {
         if v.hasSuffix(">") { v.removeLast() }
         return v
     }
-    /// The attachment file name: Content-Disposition filename, else Content-Type name.
-    public var filename: String? { disposition?.filename ?? contentType.parameters["name"] }
+    /// The attachment file name: Content-Disposition filename, else Content-Type name (RFC 2047
+    /// encoded words, which some mailers put there, decoded).
+    public var filename: String? {
+        (disposition?.filename ?? contentType.parameters["name"]).map(EncodedWords.decode)
+    }
 }
 
 /// The parsed structure of one message.

@@ -2,8 +2,19 @@
 // buffer, changing only what was asked: top-level header fields removed, and replaced leaves
 // re-encoded in their own transfer encoding (switched to quoted-printable, with their
 // Content-Transfer-Encoding header rewritten, only when that encoding cannot carry the new
-// content). Every other byte is copied by range, so a rewrite with no edits yields exactly the
+// content, or when identity-encoded content would contain an enclosing boundary delimiter).
+// Every other byte is copied by range, so a rewrite with no edits yields exactly the
 // input. Edits never overlap: header removals are top-level fields, leaf edits are inside leaves.
+
+/// Replace `range` of the original message with `bytes` (an empty range inserts).
+public struct ByteEdit: Sendable, Equatable {
+    public var range: Range<Int>
+    public var bytes: [UInt8]
+    public init(range: Range<Int>, bytes: [UInt8]) {
+        self.range = range
+        self.bytes = bytes
+    }
+}
 
 /// One piece of output: a range of the original message, or new bytes.
 public enum OutChunk: Sendable, Equatable {
@@ -15,12 +26,41 @@ public struct MIMERewriter: Sendable {
     public let message: MIMEMessage
     private let leafList: [MIMEPart]
     /// Pending edits: replace `range` of the original with `bytes`.
-    private var edits: [(range: Range<Int>, bytes: [UInt8])] = []
+    private var edits: [ByteEdit] = []
     private var replaced: Set<Int> = []
+
+    /// Per leaf, the boundaries of its enclosing multiparts: new content must not contain them.
+    private let leafBoundaries: [[[UInt8]]]
 
     public init(message: MIMEMessage) {
         self.message = message
-        self.leafList = message.leaves()
+        var leaves: [MIMEPart] = []
+        var boundaries: [[[UInt8]]] = []
+        func walk(_ part: MIMEPart, _ enclosing: [[UInt8]]) {
+            if part.isLeaf { leaves.append(part); boundaries.append(enclosing); return }
+            let inner = part.contentType.boundary.map { enclosing + [Array($0.utf8)] } ?? enclosing
+            for child in part.children { walk(child, inner) }
+        }
+        walk(message.root, [])
+        self.leafList = leaves
+        self.leafBoundaries = boundaries
+    }
+
+    /// True when some line of `body` starts with "--" followed by one of `boundaries` (a prefix
+    /// match, stricter than RFC 2046, as some parsers match delimiters by prefix).
+    static func containsDelimiter(_ body: [UInt8], _ boundaries: [[UInt8]]) -> Bool {
+        guard !boundaries.isEmpty else { return false }
+        var lineStart = 0
+        while lineStart < body.count {
+            if body.count - lineStart >= 2, body[lineStart] == 45, body[lineStart + 1] == 45 {
+                for b in boundaries where body.count - lineStart - 2 >= b.count {
+                    if body[(lineStart + 2)..<(lineStart + 2 + b.count)].elementsEqual(b) { return true }
+                }
+            }
+            guard let nl = body[lineStart...].firstIndex(of: Bytes.lf) else { break }
+            lineStart = nl + 1
+        }
+        return false
     }
 
     public var leafCount: Int { leafList.count }
@@ -28,7 +68,7 @@ public struct MIMERewriter: Sendable {
     /// Removes every top-level header field whose name is one of `names` (case-insensitive).
     public mutating func removeTopLevelHeaders(names: [String]) {
         for field in message.root.headers where names.contains(where: { field.hasName($0) }) {
-            edits.append((field.range, []))
+            edits.append(ByteEdit(range: field.range, bytes: []))
         }
     }
 
@@ -36,7 +76,7 @@ public struct MIMERewriter: Sendable {
     /// already be folded if long; the field is terminated with the message's line ending.
     public mutating func insertTopLevelHeader(name: String, value: String) {
         let line = Array("\(name): \(value)".utf8) + message.lineEnding.bytes
-        edits.append((0..<0, line))
+        edits.append(ByteEdit(range: 0..<0, bytes: line))
     }
 
     /// Replaces the content of leaf `index` (of `message.leaves()`) with `decodedBody`,
@@ -52,12 +92,20 @@ public struct MIMERewriter: Sendable {
         if replaced.contains(index) { throw .leafNotRewritable(index: index, reason: "already replaced") }
         replaced.insert(index)
         let eol = message.lineEnding
+        var headerTerminated = part.headerRange.isEmpty || part.headerEndsWithLineTerminator
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
+        // Identity-encoded content holding an enclosing boundary would split the part: use QP.
+        if part.transferEncoding.isIdentity && Self.containsDelimiter(result.bytes, leafBoundaries[index]) {
+            result.needsQuotedPrintable = true
+        }
         if result.needsQuotedPrintable {
             encoding = .quotedPrintable
             result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
-            edits.append(MIMERewriter.transferEncodingEdit(for: part, to: .quotedPrintable, lineEnding: eol))
+            let cte = MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
+            // An inserted field always ends with a line end (and terminates the header first).
+            if part.header("content-transfer-encoding") == nil { headerTerminated = true }
+            edits += cte
         }
         var body = result.bytes
         // Keep the original's final line terminator state: a body that ended with a line end
@@ -65,29 +113,38 @@ public struct MIMERewriter: Sendable {
         // with one, drops it when the original did not (the delimiter's CRLF follows).
         let originalEndsWithEOL = part.bodyEndsWithLineTerminator
         let newEndsWithEOL = body.last == Bytes.lf
-        if originalEndsWithEOL && !newEndsWithEOL && !body.isEmpty {
+        if part.bodyAbutsDelimiter && !body.isEmpty {
+            // The delimiter follows at once: give it its own preceding line end.
+            if !(encoding == .base64 && newEndsWithEOL) { body.append(contentsOf: eol.bytes) }
+        } else if originalEndsWithEOL && !newEndsWithEOL && !body.isEmpty {
             body.append(contentsOf: eol.bytes)
         } else if !originalEndsWithEOL && newEndsWithEOL && encoding == .base64 {
             body.removeLast(eol.bytes.count)
         }
-        if !part.hasHeaderSeparator {
-            body = eol.bytes + body
+        if part.hasHeaderSeparator && part.bodyStartsOnNewLine {
+            edits.append(ByteEdit(range: part.bodyRange, bytes: body))
+        } else {
+            // No usable blank line after the header (none at all, or a bare CR at the end of the
+            // message): replace whatever separates header and body by a proper one.
+            let separator = (headerTerminated ? [] : eol.bytes) + eol.bytes
+            edits.append(ByteEdit(range: part.headerRange.upperBound..<part.bodyRange.upperBound, bytes: separator + body))
         }
-        edits.append((part.bodyRange, body))
     }
 
-    /// The edit that sets a part's Content-Transfer-Encoding: replaces the existing field(s)
-    /// (the first is rewritten, duplicates removed) or inserts a field at the end of the header.
-    public static func transferEncodingEdit(for part: MIMEPart, to encoding: TransferEncoding,
-                                            lineEnding: LineEnding) -> (range: Range<Int>, bytes: [UInt8]) {
+    /// The edits that set a part's Content-Transfer-Encoding: the first existing field is
+    /// rewritten and any duplicates removed (so no parser can pick a stale one), or, with no
+    /// such field, one is inserted at the end of the header block.
+    public static func transferEncodingEdits(for part: MIMEPart, to encoding: TransferEncoding,
+                                             lineEnding: LineEnding) -> [ByteEdit] {
         let line = Array("Content-Transfer-Encoding: \(encoding)".utf8) + lineEnding.bytes
-        if let field = part.header("content-transfer-encoding") {
-            return (field.range, line)
+        let existing = part.headers(named: "content-transfer-encoding")
+        if let first = existing.first {
+            return [ByteEdit(range: first.range, bytes: line)] + existing.dropFirst().map { ByteEdit(range: $0.range, bytes: []) }
         }
         let at = part.headerRange.upperBound
         // A header block whose last line has no terminator (it ran to the end) needs one first.
         let prefix = part.headerRange.isEmpty || part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
-        return (at..<at, prefix + line)
+        return [ByteEdit(range: at..<at, bytes: prefix + line)]
     }
 
     /// The output chunks: original ranges between edits, in order.

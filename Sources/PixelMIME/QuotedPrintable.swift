@@ -1,8 +1,9 @@
 // QuotedPrintable: RFC 2045 6.7 codec. Decoding is lenient (lower-case hex accepted, invalid
 // "=" sequences and raw 8-bit octets kept literally and reported as unclean, transport padding
 // before a line end removed). Encoding always produces lines of at most 76 octets (soft breaks
-// "=" included), encodes "=", control and 8-bit octets, and whitespace before a line end; a
-// CRLF or LF in the content is a hard line break written with the requested line ending.
+// "=" included), encodes "=", control and 8-bit octets, whitespace before a line end and a "-"
+// that starts a line (so no encoded line can be a boundary delimiter); a CRLF or LF in the
+// content is a hard line break written with the requested line ending.
 
 enum QuotedPrintable {
     /// Maximum encoded line length, soft-break "=" included (RFC 2045).
@@ -70,13 +71,17 @@ enum QuotedPrintable {
         /// Appends one literal octet (escaped == false) or its "=XX" form, breaking the line first
         /// when it would exceed 76 octets (75 plus the soft break, unless the token ends the line).
         func emit(_ b: UInt8, escaped: Bool, atLineEnd: Bool) {
-            let width = escaped ? 3 : 1
+            var escaped = escaped
+            var width = escaped ? 3 : 1
             let limit = atLineEnd ? maxLineLength : maxLineLength - 1
             if lineLength + width > limit {
                 out.append(61)
                 out.append(contentsOf: eol)
                 lineLength = 0
             }
+            // A "-" starting a line (also after a soft break) is escaped so that no encoded line
+            // can ever look like a multipart boundary delimiter ("--boundary").
+            if b == 45 && lineLength == 0 && !escaped { escaped = true; width = 3 }
             if escaped {
                 out.append(61); out.append(hex[Int(b >> 4)]); out.append(hex[Int(b & 15)])
             } else {

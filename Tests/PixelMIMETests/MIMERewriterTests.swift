@@ -130,4 +130,70 @@ import Testing
         let again = try T.parse(out)
         #expect(T.decoded(again.leaves()[0], out).bytes == Array("one\ntwo \u{E9}".utf8))
     }
+
+    @Test func emptyPartsGetTheirDelimiterLineEnd() throws {
+        // Empty bodies: after a blank line, and after headers with no blank line at all.
+        let bytes = T.message([
+            "Content-Type: multipart/alternative; boundary=e", "",
+            "--e", "Content-Type: text/plain", "",
+            "--e", "Content-Type: text/html",
+            "--e", "Content-Type: image/gif", "Content-Transfer-Encoding: base64", "",
+            "--e--",
+        ])
+        let m = try T.parse(bytes)
+        #expect(m.leaves().allSatisfy { $0.bodyRange.isEmpty && $0.bodyAbutsDelimiter })
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: Array("footer".utf8), 1: Array("<p>f</p>".utf8), 2: [1, 2, 3]]), bytes)
+        let again = try T.parse(out)
+        #expect(again.leaves().count == 3)
+        #expect(T.decoded(again.leaves()[0], out).bytes == Array("footer".utf8))
+        #expect(T.decoded(again.leaves()[1], out).bytes == Array("<p>f</p>".utf8))
+        #expect(T.decoded(again.leaves()[2], out).bytes == [1, 2, 3])
+        #expect(again.leaves()[1].hasHeaderSeparator)
+        #expect(again.defects.isEmpty)
+    }
+
+    @Test func contentHoldingABoundaryCannotSplitThePart() throws {
+        let bytes = T.message([
+            "Content-Type: multipart/mixed; boundary=outer", "",
+            "--outer", "Content-Type: multipart/alternative; boundary=inner", "",
+            "--inner", "Content-Type: text/plain", "Content-Transfer-Encoding: 8bit", "", "a",
+            "--inner", "Content-Type: text/html", "Content-Transfer-Encoding: quoted-printable", "", "b",
+            "--inner--", "--outer--",
+        ])
+        let m = try T.parse(bytes)
+        let evil = Array("x\r\n--outer\r\n--inner--\r\ny".utf8)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: evil, 1: evil]), bytes)
+        let again = try T.parse(out)
+        #expect(again.leaves().count == 2)
+        #expect(again.leaves()[0].transferEncoding == .quotedPrintable) // switched from 8bit
+        for leaf in again.leaves() { #expect(T.decoded(leaf, out).bytes == evil) }
+        #expect(again.defects.isEmpty)
+    }
+
+    @Test func duplicateTransferEncodingFieldsAreCollapsed() throws {
+        let bytes = T.message(["Content-Type: text/plain", "Content-Transfer-Encoding: 7bit", "X: y",
+                               "content-transfer-encoding: 8bit", "", "a"])
+        let m = try T.parse(bytes)
+        let out = render(try MIMERewriter.rewrite(m, replacements: [0: Array("caf\u{E9}".utf8)]), bytes)
+        let again = try T.parse(out)
+        #expect(again.root.headers(named: "Content-Transfer-Encoding").map(\.value) == ["quoted-printable"])
+        #expect(again.root.headers.map(\.name) == ["Content-Type", "Content-Transfer-Encoding", "X"])
+        #expect(T.decoded(again.root, out).bytes == Array("caf\u{E9}\r\n".utf8))
+    }
+
+    @Test func oddHeaderEndingsGetAProperSeparator() throws {
+        // Header block ended by a bare CR at the end; header without any line end; no header.
+        let cases: [[UInt8]] = [Array("Subject: x\r\n\r".utf8), Array("Subject: x".utf8), Array("not a header\r\n".utf8)]
+        for bytes in cases {
+            let m = try T.parse(bytes)
+            for text in [Array("plain".utf8), Array("caf\u{E9}".utf8)] {
+                let out = render(try MIMERewriter.rewrite(m, replacements: [0: text]), bytes)
+                let again = try T.parse(out)
+                #expect(again.root.hasHeaderSeparator, "\(out)")
+                #expect(again.root.headers.count == m.root.headers.count + (text.allSatisfy { $0 < 128 } ? 0 : 1))
+                let decoded = T.decoded(again.root, out).bytes
+                #expect(decoded == text || decoded == text + [13, 10], "\(String(decoding: out, as: UTF8.self))")
+            }
+        }
+    }
 }

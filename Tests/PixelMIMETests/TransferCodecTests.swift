@@ -90,6 +90,10 @@ import Testing
         #expect(encLong == String(repeating: "x", count: 75) + "=\r\n" + String(repeating: "x", count: 25))
         let utf8 = String(decoding: TransferCodec.encode(Array("é".utf8), .quotedPrintable).bytes, as: UTF8.self)
         #expect(utf8 == "=C3=A9")
+        let dash = String(decoding: TransferCodec.encode(Array("--b\r\na-b".utf8), .quotedPrintable).bytes, as: UTF8.self)
+        #expect(dash == "=2D-b\r\na-b")
+        let softDash = String(decoding: TransferCodec.encode(Array((String(repeating: "x", count: 75) + "--b").utf8), .quotedPrintable).bytes, as: UTF8.self)
+        #expect(softDash == String(repeating: "x", count: 75) + "=\r\n=2D-b")
         let lf = String(decoding: TransferCodec.encode(Array("a\nb".utf8), .quotedPrintable, lineEnding: .lf).bytes, as: UTF8.self)
         #expect(lf == "a\nb")
     }
