@@ -241,7 +241,10 @@ struct ParserMachine {
     func markLineEnds(_ root: PartBuilder) {
         var stack = [root]
         while let p = stack.popLast() {
-            p.headerEndsWithEOL = p.headerEnd <= p.start || buffer[p.headerEnd - 1] == Bytes.lf
+            // An empty header block "ends" where the part starts: normally after the LF of its
+            // delimiter line, but not when that line was the last of the message without one.
+            let lastHeaderByte = p.headerEnd > p.start ? p.headerEnd - 1 : p.start - 1
+            p.headerEndsWithEOL = lastHeaderByte < 0 || buffer[lastHeaderByte] == Bytes.lf
             p.bodyEndsWithEOL = p.bodyEnd > p.bodyStart && buffer[p.bodyEnd - 1] == Bytes.lf
             p.bodyStartsOnNewLine = p.bodyStart <= 0 || buffer[p.bodyStart - 1] == Bytes.lf
             stack.append(contentsOf: p.children)
