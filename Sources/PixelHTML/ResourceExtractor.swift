@@ -122,6 +122,7 @@ extension ScanState {
                                       removal: edit, context: .attribute))
         if removal == .element && !tag.selfClosing && !TagKind.classify(p, tag.name).isVoid {
             elementRemovals.append(out.resources.count - 1)
+            currentTagRemovals.append(out.resources.count - 1)
         }
     }
 
@@ -156,6 +157,7 @@ extension ScanState {
                                       removal: edit, context: .attribute))
         if rr == nil && single == .element && !tag.selfClosing && !TagKind.classify(p, tag.name).isVoid {
             elementRemovals.append(out.resources.count - 1)
+            currentTagRemovals.append(out.resources.count - 1)
         }
     }
 
@@ -215,6 +217,7 @@ extension ScanState {
                 out.resources.append(Resource(vector: .amp, url: s, urlRange: inner, element: element, declaredPurposes: purposes,
                                               removal: .delete(element.range), context: .json))
                 elementRemovals.append(out.resources.count - 1)
+                if let a = ampAnalyticsPending, a < pending.count { pending[a].resources.append(out.resources.count - 1) }
             }
             i = j + 1
         }
