@@ -108,7 +108,7 @@ final class PGConnection {
 
     static func message(_ c: OpaquePointer) -> String {
         String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
-            .replacingOccurrences(of: "\n", with: "; ")
+            .replacingOccurrences(of: "\n\t", with: " ").replacingOccurrences(of: "\n", with: "; ")
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
