@@ -62,7 +62,8 @@ import PixelPolicy
         let purposes = Purpose.consentable.map(\.id)
         for i in 0..<120 {
             let at = Date(timeIntervalSince1970: 1_780_000_000 + Double(i) * 61.001)
-            let ev = i % 7 == 0 ? #"{"text":"Line one,\n \"quoted\" line two","lang":"fr","é":"ü"}"# : #"{"n":\#(i)}"#
+            let ev = i % 7 == 0 ? #"{"text":"Line one,\n \"quoted\" line two","lang":"fr","é":"ü"}"#
+                : i % 11 == 0 ? "{\n\t\"n\": \(i),\r\n\t\"path\": \"C:\\\\x\"\n}" : #"{"n":\#(i)}"#
             inputs.append(ConsentEventInput(address: "user\(i % 30)@Example.org", purpose: purposes[i % 5],
                                             action: i % 4 == 3 ? .withdraw : .grant, at: at, source: "src,\(i % 3)", evidence: ev))
         }
