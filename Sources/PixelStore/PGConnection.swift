@@ -99,7 +99,8 @@ final class PGConnection {
             let msg = Self.message(c)
             throw StoreError.unavailable("PostgreSQL: \(msg)")
         }
-        try execute("SET statement_timeout = \(max(1, statementTimeoutMillis)); SET client_min_messages = warning", deadline)
+        try query("SELECT set_config('statement_timeout', $1, false), set_config('client_min_messages', 'warning', false)",
+                  [String(max(1, statementTimeoutMillis))], deadline)
     }
 
     deinit { PQfinish(conn) }
@@ -267,4 +268,10 @@ final class PGConnection {
     }
 
     func markBroken() { broken = true }
+
+    /// `SET [LOCAL] statement_timeout`, with the value bound (set_config) like every other value.
+    func setStatementTimeout(_ seconds: Double, local: Bool, _ deadline: Deadline) throws {
+        try query("SELECT set_config('statement_timeout', $1, $2)", [String(max(1, Int(seconds * 1000))), local ? "t" : "f"],
+                  name: "set_statement_timeout", deadline)
+    }
 }
