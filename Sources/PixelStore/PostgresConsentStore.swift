@@ -20,6 +20,8 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
     static let migrationLockKey: Int64 = 0x7069_7865_6C67_6D67
     /// Batches larger than this use COPY.
     static let copyThreshold = 64
+    /// Rows per COPY buffer sent to the server.
+    static let copyChunk = 10_000
     /// Rows per page when walking the chain (export, verify).
     static let pageSize = 5000
 
@@ -103,23 +105,29 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
                                 name: "upsert_state", d)
                 }
             } else {
-                var data: [UInt8] = []
-                data.reserveCapacity(events.count * 300)
-                for e in events {
-                    let fields: [String] = [String(e.id), e.subject, e.purpose.id, e.action.rawValue, String(e.atMillis),
-                                            e.source, e.evidence, e.prevHash, e.hash]
-                    Self.copyRow(fields, into: &data)
+                var next = 0
+                try c.copyIn("COPY consent_events (id, subject, purpose, action, at, source, evidence, prev_hash, hash) FROM STDIN", d) { buf in
+                    let end = min(events.count, next + Self.copyChunk)
+                    for e in events[next..<end] {
+                        Self.copyRow([String(e.id), e.subject, e.purpose.id, e.action.rawValue, String(e.atMillis),
+                                      e.source, e.evidence, e.prevHash, e.hash], into: &buf)
+                    }
+                    next = end
+                    return next < events.count
                 }
-                try c.copyIn("COPY consent_events (id, subject, purpose, action, at, source, evidence, prev_hash, hash) FROM STDIN", data: data, d)
                 try c.execute("""
                     CREATE TEMP TABLE IF NOT EXISTS pixelgate_state_stage (subject TEXT, purpose TEXT, granted BOOLEAN,
                       event_id BIGINT, updated_at BIGINT) ON COMMIT DELETE ROWS
                     """, d)
-                data.removeAll(keepingCapacity: true)
-                for (subject, row) in states {
-                    Self.copyRow([subject, row.purpose, row.granted ? "t" : "f", String(row.eventID), String(row.updatedAt)], into: &data)
+                var nextState = 0
+                try c.copyIn("COPY pixelgate_state_stage FROM STDIN", d) { buf in
+                    let end = min(states.count, nextState + Self.copyChunk)
+                    for (subject, row) in states[nextState..<end] {
+                        Self.copyRow([subject, row.purpose, row.granted ? "t" : "f", String(row.eventID), String(row.updatedAt)], into: &buf)
+                    }
+                    nextState = end
+                    return nextState < states.count
                 }
-                try c.copyIn("COPY pixelgate_state_stage FROM STDIN", data: data, d)
                 try c.execute(Self.upsertState("SELECT subject, purpose, granted, event_id, updated_at FROM pixelgate_state_stage"), d)
             }
             return events

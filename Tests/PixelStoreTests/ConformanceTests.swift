@@ -94,6 +94,27 @@ import PixelPolicy
     }
 
     @Test(arguments: Backend.all)
+    func aLargeBatchCrossesCopyChunksAndCheckpoints(_ backend: Backend) throws {
+        // 25,000 events: several COPY buffers in PostgreSQL, a WAL checkpoint in SQLite.
+        let f = try StoreFixture(backend); defer { f.cleanup() }
+        let s = try f.open()
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let inputs = (0..<25_000).map { i in
+            ConsentEventInput(address: "bulk\(i % 12_000)@example.org", purpose: Purpose.consentable[i % 5].id,
+                              action: i >= 24_000 ? .withdraw : .grant, at: base.addingTimeInterval(Double(i)),
+                              source: "bulk\\src", evidence: "{\t\"i\":\(i)}")
+        }
+        let stored = try s.record(events: inputs)
+        #expect(stored.last?.id == 25_000)
+        #expect(try s.verify() == .ok(25_000))
+        // bulk5: i = 5 (open_measurement), 12005 (open_measurement), 24005 (withdraw open_measurement).
+        #expect(try s.profile(for: "bulk5@example.org", at: Date()) == ConsentProfile(granted: [], eventIDs: [], hasExpressedChoice: true))
+        // bulk11999: i = 11999 (fraud_detection), 23999 (fraud_detection).
+        #expect(try s.profile(for: "bulk11999@example.org", at: Date()).eventIDs == [24_000])
+        #expect(try s.history(subject: "bulk7@example.org").first?.source == "bulk\\src")
+    }
+
+    @Test(arguments: Backend.all)
     func addressesAreNormalised(_ backend: Backend) throws {
         let f = try StoreFixture(backend); defer { f.cleanup() }
         let s = try f.open()
