@@ -7,6 +7,11 @@ import PixelPolicy
 @testable import PixelStore
 
 @Suite struct ConformanceTests {
+    @Test func bothDialectsHaveTheSameMigrations() {
+        #expect(SchemaMigrations.sqlite.count == SchemaMigrations.postgres.count)
+        for (a, b) in zip(SchemaMigrations.sqlite, SchemaMigrations.postgres) { #expect(a.count >= 10 && b.count >= 10) }
+    }
+
     @Test(arguments: Backend.all)
     func grantWithdrawRegrant(_ backend: Backend) throws {
         let f = try StoreFixture(backend); defer { f.cleanup() }
