@@ -138,3 +138,40 @@ def test_notify_socket(pixelgate, sink, workdir, abstract):
         assert ready_at < stop_at
     finally:
         sock.close()
+
+
+def test_sigterm_with_stuck_transaction_respects_grace(pixelgate, make_sink):
+    """Upstream never answers the end of DATA: after shutdown_grace the process exits anyway
+    (well within 30 s) and the stuck client is never told 250."""
+    sink = make_sink(["-W", ".:60"])
+    pg = pixelgate('[server]\nshutdown_grace = "3s"\n', upstream=sink.address)
+    result: dict[str, object] = {}
+
+    def stuck_client():
+        c = RawSMTP("127.0.0.1", pg.port)
+        try:
+            c.ehlo()
+            c.cmd("MAIL FROM:<sender@example.org>")
+            c.cmd("RCPT TO:<rcpt@example.net>")
+            c.cmd("DATA")
+            c.send_raw(dot_stuff(make_message()))
+            result["sent"] = True
+            result["final"] = c.read_reply(timeout=40)
+        except (ConnectionClosed, TimeoutError, OSError) as e:
+            result["closed"] = repr(e)
+        finally:
+            c.close()
+
+    t = threading.Thread(target=stuck_client)
+    t.start()
+    wait_until(lambda: "sent" in result, 10, "the client to send its message")
+    time.sleep(1)
+    t0 = time.monotonic()
+    pg.signal(signal.SIGTERM)
+    code = pg.proc.wait(30)
+    elapsed = time.monotonic() - t0
+    t.join(45)
+    assert elapsed < 15, f"shutdown_grace = 3s but the process took {elapsed:.1f} s to exit"
+    final = result.get("final")
+    assert final is None or final.code != 250, f"a message upstream never accepted was acknowledged: {final}"
+    assert final is None or 400 <= final.code < 500, f"a stuck transaction at shutdown must get 4xx: {final}"
