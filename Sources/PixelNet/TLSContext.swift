@@ -46,10 +46,15 @@ public final class TLSContext: @unchecked Sendable {
     }
 
     /// A client context. `verify` checks the chain (system store, or `caFile`) and, per connection, the hostname.
-    public static func client(verify: Bool, caFile: String? = nil) throws(NetError) -> TLSContext {
+    /// With `certFile`/`keyFile`, the client presents that certificate when the server asks.
+    public static func client(verify: Bool, caFile: String? = nil, certFile: String? = nil, keyFile: String? = nil) throws(NetError) -> TLSContext {
         guard let ctx = SSL_CTX_new(TLS_client_method()) else { throw .tls(opensslError()) }
         let c = TLSContext(ctx: ctx, verifyPeer: verify)
         try c.common()
+        if let certFile, let keyFile {
+            guard SSL_CTX_use_certificate_chain_file(ctx, certFile) == 1 else { throw .config("TLS certificate \(certFile): \(opensslError())") }
+            guard SSL_CTX_use_PrivateKey_file(ctx, keyFile, SSL_FILETYPE_PEM) == 1 else { throw .config("TLS key \(keyFile): \(opensslError())") }
+        }
         if let ca = caFile, !ca.isEmpty {
             guard SSL_CTX_load_verify_locations(ctx, ca, nil) == 1 else { throw .config("TLS CA file \(ca): \(opensslError())") }
         } else {

@@ -74,17 +74,22 @@ public enum Delivery {
 
         // Journal: recipients already delivered by an earlier attempt of this very message.
         if let journal {
+            var skipped: [Int] = []
             for i in 0..<n {
                 do {
                     if try journal.wasDelivered(messageKey: req.messageKey, recipient: req.recipients[i].rcpt.address) {
                         replies[i] = SMTPReply(250, "2.0.0", "Ok: already delivered")
-                        log.info("relayed", metadata: ["to": .string(addresses.render(req.recipients[i].rcpt.address)),
-                                                       "variant": .string(variantOf[i]), "status": "skipped",
-                                                       "reason": "journal", "delay_ms": "\(req.started.elapsedMillis)"])
+                        skipped.append(i)
                     }
                 } catch {
                     log.warning("error", metadata: ["what": "journal read", "error": .string("\(error)")])
                 }
+            }
+            if !skipped.isEmpty {
+                log.info("relayed", metadata: ["to": .string(skipped.map { addresses.render(req.recipients[$0].rcpt.address) }.joined(separator: ",")),
+                                               "rcpts": "\(skipped.count)", "status": "skipped", "reason": "journal",
+                                               "variant": .string(Set(skipped.map { variantOf[$0] }).sorted().joined(separator: ",")),
+                                               "delay_ms": "\(req.started.elapsedMillis)"])
             }
         }
         let pending = req.variants.map { v in (v, v.recipients.filter { replies[$0] == nil }) }.filter { !$0.1.isEmpty }
@@ -122,14 +127,19 @@ public enum Delivery {
                     log.error("error", metadata: ["what": "journal write", "error": .string("\(error)")])
                 }
             }
+            // One `relayed` line per variant (per distinct reply when upstream answered recipients differently).
+            var groups: [(SMTPReply, [Int])] = []
             for i in members {
                 let r = replies[i]!
+                if let g = groups.firstIndex(where: { $0.0 == r }) { groups[g].1.append(i) } else { groups.append((r, [i])) }
+            }
+            for (r, group) in groups {
                 log.info("relayed", metadata: [
-                    "to": .string(addresses.render(req.recipients[i].rcpt.address)),
-                    "variant": .string(variant.label), "upstream": .string(upstream.label),
+                    "to": .string(group.map { addresses.render(req.recipients[$0].rcpt.address) }.joined(separator: ",")),
+                    "rcpts": "\(group.count)", "variant": .string(variant.label), "upstream": .string(upstream.label),
                     "status": .string(r.isPositive ? "sent" : (r.isTransient ? "deferred" : "bounced")),
                     "reply": .string(Self.describe(r)), "delay_ms": "\(req.started.elapsedMillis)",
-                    "upstream_ms": "\(t0.elapsedMillis)",
+                    "upstream_ms": "\(t0.elapsedMillis)", "size": "\(source.size)",
                 ])
             }
         }

@@ -96,7 +96,11 @@ extension InboundSession {
         hasher.update(Array(mailFrom.address.utf8) + [0])
         hasher.update(message)
         let key = Digest.hex(hasher.finish())
-        let queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
+        var queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
+        if queueID == nil, let traced = TraceQueueID.postfixQueueID(in: message) {
+            queueID = traced
+            log[metadataKey: "queue_id"] = .string(traced)
+        }
         let context = MessageContext(session: id, queueID: queueID, mailFrom: mailFrom.address, messageKey: key)
         let planned = recipients.map { PlannedRecipient(address: $0.rcpt.address, prepared: $0.prepared) }
         let variants: [PlannedVariant]
@@ -132,9 +136,9 @@ extension InboundSession {
         } else {
             reply(Delivery.aggregate(replies))
         }
-        log.info("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
-                                       "variants": "\(variants.count)", "recipients": "\(recipients.count)",
-                                       "accepted": "\(replies.filter(\.isPositive).count)"])
+        log.debug("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
+                                        "variants": "\(variants.count)", "recipients": "\(recipients.count)",
+                                        "accepted": "\(replies.filter(\.isPositive).count)"])
         env.planner.finished(recipients: planned, outcomes: outcomes, context: context)
     }
 

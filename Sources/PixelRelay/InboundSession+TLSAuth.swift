@@ -10,7 +10,7 @@ import PixelSMTP
 
 extension InboundSession {
     func startTLS() throws(SessionEnd) {
-        guard let ctx = settings.tlsContext else {
+        guard let ctx = settings.tlsContext, let tcp else {
             reply(.tlsUnavailable)
             return
         }

@@ -24,20 +24,17 @@ extension InboundSession {
     }
 
     func mail(_ m: MailFrom) {
-        if (settings.tlsPolicy == .encrypt || settings.tlsPolicy == .verify) && !stream.isEncrypted {
-            let r = SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
-            reply(r)
-            logReject("MAIL", r, extra: ["from": render(m.address)])
-            return
-        }
         let r: SMTPReply
         do throws(UpstreamFailure) {
-            let up = try openUpstream()
-            if upstreamInTransaction {
-                try up.reset()
-                upstreamInTransaction = false
+            do throws(UpstreamFailure) {
+                r = try startUpstreamTransaction(m)
+            } catch {
+                // A reused upstream session may have timed out while the client was idle: retry once on a fresh one.
+                guard reusedUpstream else { throw error }
+                upstream?.quit()
+                upstream = nil
+                r = try startUpstreamTransaction(m)
             }
-            r = try up.mail(m, client: clientInfo)
         } catch {
             log.error("error", metadata: ["what": "upstream", "error": .string(error.description)])
             reply(error.reply)
@@ -48,6 +45,7 @@ extension InboundSession {
             state.didAcceptMail(m)
             recipients = []
             upstreamInTransaction = true
+            upstreamTransactions += 1
             transactionStart = .now()
             reply(.senderOK)
             var md: Logger.Metadata = ["from": render(m.address)]
@@ -59,6 +57,19 @@ extension InboundSession {
             logReject("MAIL", relayed, extra: ["from": render(m.address), "upstream": "yes"])
         }
     }
+
+    /// Opens (or reuses) upstream, resets a stale transaction and sends MAIL.
+    private func startUpstreamTransaction(_ m: MailFrom) throws(UpstreamFailure) -> SMTPReply {
+        let up = try openUpstream()
+        if upstreamInTransaction {
+            try up.reset()
+            upstreamInTransaction = false
+        }
+        return try up.mail(m, client: clientInfo)
+    }
+
+    /// True when the current upstream session already carried a transaction.
+    var reusedUpstream: Bool { upstreamTransactions > 0 }
 
     func rcpt(_ r: RcptTo) {
         guard let up = upstream, up.isAlive else {
@@ -112,6 +123,7 @@ extension InboundSession {
         upstreamInTransaction = false
         let u = try env.connector.open(sessionID: id)
         upstream = u
+        upstreamTransactions = 0
         log.debug("upstream", metadata: ["upstream": .string(u.label)])
         return u
     }

@@ -36,10 +36,12 @@ enum SessionEnd: Error {
     case finished
 }
 
-public final class InboundSession {
+/// Confined to the one thread that calls `run()`; Sendable only so it can be handed to that thread.
+public final class InboundSession: @unchecked Sendable {
     let env: RelayEnvironment
     var settings: RelaySettings { env.settings }
-    let tcp: TCPStream
+    /// The plain TCP connection under `stream`, needed for STARTTLS (nil for in-memory streams).
+    let tcp: TCPStream?
     var stream: any ByteStream
     var framer: LineFramer
     var state: ServerSession
@@ -55,6 +57,8 @@ public final class InboundSession {
     var authUser: String?
     var upstream: (any Upstream)?
     var upstreamInTransaction = false
+    /// Transactions started on the current upstream session.
+    var upstreamTransactions = 0
     var recipients: [InboundRecipient] = []
     var transactionStart = Deadline.now()
     var errors = 0
@@ -62,9 +66,9 @@ public final class InboundSession {
 
     var mode: ServerSession.Mode { state.mode }
 
-    public init(stream: TCPStream, environment: RelayEnvironment, mode: ServerSession.Mode, sessionID: String? = nil) {
+    public init(stream: any ByteStream, environment: RelayEnvironment, mode: ServerSession.Mode, sessionID: String? = nil) {
         env = environment
-        tcp = stream
+        tcp = stream as? TCPStream
         self.stream = stream
         peer = stream.peer
         id = sessionID ?? Self.newSessionID()
@@ -73,7 +77,7 @@ public final class InboundSession {
         clientAllowed = s.allowNetworks.contains(stream.peer.host)
         let policy = ServerSession.Policy(
             maxRecipients: s.limits.maxRecipients, maxMessageSize: s.limits.maxMessageSize,
-            starttlsOffered: s.tlsContext != nil && s.tlsPolicy != .none,
+            starttlsOffered: s.tlsContext != nil && s.tlsPolicy != .none && stream is TCPStream,
             authOffered: s.credentials != nil, authWithoutTLS: false,
             authMechanisms: ["PLAIN", "LOGIN"], xforwardAllowed: clientAllowed,
             requireAuthentication: !clientAllowed)
@@ -125,15 +129,23 @@ public final class InboundSession {
                 reply(e.reply)
                 try countError()
             case .success(let cmd):
-                if let refusal = state.check(cmd) {
+                if let refusal = tlsRequirement(cmd) ?? state.check(cmd) {
                     reply(refusal)
                     if case .mail = cmd { logReject("MAIL", refusal) } else if case .rcpt = cmd { logReject("RCPT", refusal) }
-                    try countError()
+                    // Limits (too many recipients, too big) are not client errors; sequencing and access are.
+                    if refusal.code != 452 && refusal.code != 552 { try countError() }
                     continue
                 }
                 try dispatch(cmd)
             }
         }
+    }
+
+    /// `tls.policy = encrypt|verify`: MAIL needs STARTTLS first (530 5.7.0), before any other check.
+    private func tlsRequirement(_ cmd: SMTPCommand) -> SMTPReply? {
+        guard case .mail = cmd, settings.tlsPolicy == .encrypt || settings.tlsPolicy == .verify, !stream.isEncrypted else { return nil }
+        guard state.state != .connected else { return nil }
+        return SMTPReply(530, "5.7.0", "Must issue a STARTTLS command first")
     }
 
     private func dispatch(_ cmd: SMTPCommand) throws(SessionEnd) {

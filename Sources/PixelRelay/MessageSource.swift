@@ -34,6 +34,18 @@ public struct MessageSource {
         }
     }
 
+    /// Bytes in the message (before dot-stuffing).
+    public var size: Int {
+        var n = received.count
+        for c in chunks {
+            switch c {
+            case .original(let r): n += max(0, min(r.upperBound, original.count) - max(0, min(r.lowerBound, original.count)))
+            case .bytes(let b): n += b.count
+            }
+        }
+        return n
+    }
+
     /// The whole message as one array (for tests and the dry-run upstream).
     public func flattened() -> [UInt8] {
         var out: [UInt8] = []

@@ -25,6 +25,11 @@ public struct SMTPUpstreamConnector: UpstreamConnector {
                 return try SMTPUpstream.open(host: h.host, port: h.port, settings: settings, heloName: heloName)
             } catch {
                 errors.append("\(h.host):\(h.port): \(error)")
+                // Opportunistic TLS (`may`) never blocks mail: a failed handshake is retried in plaintext.
+                guard case .tls = error, settings.tlsPolicy == .may else { continue }
+                var plain = settings
+                plain.tlsPolicy = .none
+                if let u = try? SMTPUpstream.open(host: h.host, port: h.port, settings: plain, heloName: heloName) { return u }
             }
         }
         throw .unreachable(errors.isEmpty ? "no upstream hosts configured" : errors.joined(separator: "; "))

@@ -12,7 +12,9 @@
 // - Limits: more than `maxSize` output octets records 552 5.3.4; a line whose unstuffed content is
 //   longer than `maxLineLength` octets (CRLF excluded; RFC 5321 says 1000 with CRLF, so 998) records
 //   500 5.5.2. After the first failure nothing more is written to the sink, but the input is still
-//   consumed up to the real terminator so the session stays in step. The first failure wins.
+//   consumed up to the real terminator so the session stays in step. The first failure wins. What
+//   was written before it is the decoded message up to the failing octet (the first `maxSize`
+//   octets, or the line cut at `maxLineLength`), whatever the chunking; the caller discards it.
 // - Any chunk split gives the same output and result. Ordinary bytes are scanned 8 at a time and
 //   handed to the sink as runs of the input; no per-byte calls.
 
@@ -113,8 +115,14 @@ public struct DotDecoder: Sendable {
                 state = .inLine
             case .inLine:
                 let j = Self.scanToLineBreak(base, from: i, to: n)
+                if failure == nil && lineLength + (j - i) > maxLineLength {
+                    // Write exactly the allowed part of the line, so the output does not depend on
+                    // where the chunks were cut.
+                    emit(chunk, runStart, i + (maxLineLength - lineLength), sink)
+                    runStart = j
+                    fail(.lineTooLong)
+                }
                 lineLength += j - i
-                if lineLength > maxLineLength { fail(.lineTooLong) }
                 i = j
                 if i == n { break }
                 if base.load(fromByteOffset: i, as: UInt8.self) == Self.cr {
@@ -178,6 +186,12 @@ public struct DotDecoder: Sendable {
         guard to > from, failure == nil else { return }
         let count = to - from
         guard count <= maxSize - size else {
+            // Write what still fits, so the output is the same prefix whatever the chunking.
+            let fit = maxSize - size
+            if fit > 0 {
+                size += fit
+                sink(UnsafeRawBufferPointer(rebasing: chunk[from..<(from + fit)]))
+            }
             fail(.messageTooBig)
             return
         }

@@ -64,4 +64,26 @@ import Testing
     @Test func missingCertificateFileIsAConfigError() {
         #expect(throws: NetError.self) { _ = try TLSContext.server(certFile: "/nonexistent.pem", keyFile: "/nonexistent.key") }
     }
+
+    @Test func clientCertificateRequiredUnderServerVerify() throws {
+        let (cert, key, _) = try NetTestSupport.selfSigned(cn: "localhost")
+        let sctx = try TLSContext.server(certFile: cert, keyFile: key, clientCAFile: cert)
+        func attempt(_ cctx: TLSContext) throws -> Bool {
+            let l = try Listener.bind(host: "127.0.0.1", port: 0)
+            let server = Background { () throws -> Bool in
+                guard let s = try l.accept(deadline: .after(seconds: 5)) else { throw NetError.timeout }
+                let t = try TLSStream.accept(over: s, context: sctx, deadline: .after(seconds: 5))
+                let ok = t.peerVerified
+                try t.write(Array("ok".utf8), deadline: .after(seconds: 5))
+                return ok
+            }
+            let tcp = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+            let t = try? TLSStream.connect(over: tcp, context: cctx, serverName: "localhost", deadline: .after(seconds: 5))
+            _ = try? t?.read(max: 10, deadline: .after(seconds: 5))  // TLS 1.3 reports a refused cert on the first read
+            tcp.close()
+            return (try? server.wait()) ?? false
+        }
+        #expect(try attempt(TLSContext.client(verify: false, certFile: cert, keyFile: key)))
+        #expect(try !attempt(TLSContext.client(verify: false)))
+    }
 }

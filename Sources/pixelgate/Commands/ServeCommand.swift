@@ -91,7 +91,8 @@ struct Serve: ParsableCommand {
         withExtendedLifetime(sources) { dispatchMain() }
     }
 
-    static func environment(_ cfg: PixelgateConfig, log: Logger) throws -> RelayEnvironment {
+    /// Everything sessions need; `journal` is kept across reloads (one writer per file).
+    static func environment(_ cfg: PixelgateConfig, log: Logger, journal: (any DeliveryJournal)? = nil) throws -> RelayEnvironment {
         let settings: RelaySettings
         do {
             settings = try RelayWiring.settings(cfg)
@@ -101,14 +102,15 @@ struct Serve: ParsableCommand {
             throw CLIError("pixelgate: \(e.description)")
         }
         return RelayEnvironment(settings: settings, planner: RelayWiring.selectPlanner(cfg, log: log),
-                                journal: try RelayWiring.makeJournal(cfg), connector: try RelayWiring.connector(settings))
+                                journal: try journal ?? RelayWiring.makeJournal(cfg), connector: try RelayWiring.connector(settings))
     }
 
     static func reload(_ cmd: Serve, server: RelayServer, log: Logger) {
         do {
             let cfg = try cmd.loadConfig()
-            var env = try environment(cfg, log: log)
-            env.isDraining = server.currentEnvironment.isDraining
+            let current = server.currentEnvironment
+            var env = try environment(cfg, log: log, journal: current.journal)
+            env.isDraining = current.isDraining
             server.reload(env)
             log.notice("reload", metadata: ["status": "ok", "config": .string(cfg.source)])
         } catch {
