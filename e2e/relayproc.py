@@ -51,14 +51,14 @@ def parse_logfmt(line: str) -> dict[str, str]:
 class Pixelgate:
     def __init__(self, root: Path, upstream: str, config_text: str | None = None,
                  lmtp: bool = False, args: list[str] | None = None, env: dict[str, str] | None = None,
-                 listen_host: str = "127.0.0.1"):
+                 listen_host: str = "127.0.0.1", state_dir: Path | None = None):
         self.binary = binary_path()
         if not (self.binary.is_file() and os.access(self.binary, os.X_OK)):
             import pytest
             pytest.fail(f"pixelgate binary {self.binary} is missing: run `swift build` in {REPO} "
                         f"or set PIXELGATE_BIN", pytrace=False)
         self.root = make_dir(Path(root), 0o755)
-        self.state_dir = make_dir(self.root / "state", 0o755)
+        self.state_dir = make_dir(Path(state_dir) if state_dir else self.root / "state", 0o755)
         self.config_path = self.root / "pixelgate.toml"
         self.stderr_path = self.root / "stderr.log"
         self.stdout_path = self.root / "stdout.log"

@@ -149,3 +149,12 @@ def test_client_sends_garbage_and_vanishes(pixelgate, sink):
         pass
     c.close()
     assert_still_relays(pg, sink)
+
+
+def test_upstream_speaks_garbage(pixelgate, fake_upstream):
+    up = fake_upstream(greeting="HTTP/1.1 400 Bad Request")
+    pg = pixelgate(SHORT_UPSTREAM_TIMEOUTS, upstream=up.address)
+    r = transaction(pg.port)
+    assert 400 <= r["mail"].code < 500, f"a non-SMTP upstream must give 4xx at MAIL, got {r['mail']}"
+    assert up.delivered() == []
+    assert_serving(pg)

@@ -4,6 +4,8 @@ offers SMTPUTF8, and a transaction with many recipients pipelined through.
 """
 from __future__ import annotations
 
+from collections import Counter
+
 from mailutil import make_message, new_msgid, send
 from rawsmtp import RawSMTP, dot_stuff
 
@@ -82,3 +84,38 @@ def test_many_recipients_pipelined(pixelgate, sink):
     assert send(pg.port, "sender@example.org", rcpts, make_message(msgid)) == {}
     m = sink.wait_messages(1, timeout=30)[0]
     assert sorted(m.recipients) == rcpts
+
+
+def test_pipelined_burst_of_rcpt(pixelgate, sink):
+    pg = pixelgate()
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    rcpts = [f"p{i:03d}@example.net" for i in range(500)]
+    burst = b"MAIL FROM:<sender@example.org>\r\n" + b"".join(f"RCPT TO:<{r}>\r\n".encode() for r in rcpts) + b"DATA\r\n"
+    c.send_raw(burst)
+    codes = [c.read_reply(timeout=60).code for _ in range(len(rcpts) + 2)]
+    assert codes == [250] + [250] * len(rcpts) + [354], Counter(codes)
+    msgid = new_msgid()
+    c.send_raw(dot_stuff(make_message(msgid)))
+    assert c.read_reply(timeout=60).code == 250
+    c.quit()
+    assert sorted(sink.wait_messages(1, timeout=30)[0].recipients) == rcpts
+
+
+def test_nul_bytes_and_empty_message(pixelgate, sink):
+    pg = pixelgate()
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    msgid = new_msgid()
+    message = make_message(msgid, body_lines=[b"before\x00after", b"\x00"])
+    for payload in (dot_stuff(message), b".\r\n"):
+        assert c.cmd("MAIL FROM:<sender@example.org>").code == 250
+        assert c.cmd("RCPT TO:<a@example.net>").code == 250
+        assert c.cmd("DATA").code == 354
+        c.send_raw(payload)
+        r = c.read_reply(timeout=30)
+        assert r.code == 250 or (payload == b".\r\n" and r.code >= 500), str(r)
+    c.quit()
+    msgs = sink.wait_messages(1)
+    with_nul = [m for m in msgs if msgid in m.header("Message-ID")]
+    assert len(with_nul) == 1 and b"before\x00after\n\x00\n" in with_nul[0].message, "NUL is data and passes unchanged"
