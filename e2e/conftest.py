@@ -5,7 +5,8 @@ Contract:
 - Every test gets its own directory under one run directory in /tmp, every component mode 755
   (Postfix needs that); it is removed at the end of a passing run unless PIXELGATE_E2E_KEEP=1.
 - `sink` is a started smtp-sink; `make_sink(extra)` starts one with fault options.
-- `pixelgate(config_text=None, upstream=None, lmtp=False, args=(), env=None, listen_host=...)`
+- `pixelgate(config_text=None, upstream=None, lmtp=False, args=(), env=None, listen_host=...,
+  state_dir=None)` (a shared state_dir lets a restarted relay keep its journal)
   starts the daemon (upstream defaults to the `sink` fixture; "" means the config's hosts) and returns a `relayproc.Pixelgate`. At teardown each
   one is stopped with SIGTERM and must exit within 30 s.
 - `fake_upstream(**behaviour)` starts a `fakeupstream.FakeUpstream`.
@@ -94,11 +95,12 @@ def pixelgate(workdir, request):
 
     def start(config_text: str | None = None, upstream: str | None = None, lmtp: bool = False,
               args: list[str] | tuple = (), env: dict[str, str] | None = None,
-              listen_host: str = "127.0.0.1") -> Pixelgate:
+              listen_host: str = "127.0.0.1", state_dir: Path | None = None) -> Pixelgate:
         if upstream is None:
             upstream = request.getfixturevalue("sink").address
         pg = Pixelgate(workdir / f"pixelgate{len(procs)}", upstream, with_general(config_text),
-                       lmtp=lmtp, args=list(args), env=env, listen_host=listen_host)
+                       lmtp=lmtp, args=list(args), env=env, listen_host=listen_host,
+                       state_dir=state_dir)
         procs.append(pg)
         return pg.start()
     yield start

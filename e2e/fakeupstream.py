@@ -9,7 +9,9 @@ Contract:
     on_mail(sender_args) ; on_rcpt(address, txn) ; on_data_end(txn)
   `disconnect_after_data_bytes=N` closes the connection without a reply once N body bytes of a
   transaction have been read (an upstream dying mid-DATA); set the attribute `disconnect_after`
-  to None to heal it.
+  to None to heal it. `hangup_in_data(txn)` decides per transaction (body read so far in
+  txn.body; the Message-ID is in it) whether to hang up after 200 body bytes.
+  `greeting` replaces the 220 banner (e.g. garbage, or a 554 refusal).
 - `transactions` lists every transaction that reached the end of DATA, with the reply given;
   `delivered()` lists those answered 2xx: (sender, [recipients], body bytes, unstuffed, CRLF).
 - `tls=(cert, key)` offers STARTTLS; `auth={user: password}` offers AUTH PLAIN LOGIN (after TLS
@@ -65,11 +67,15 @@ class FakeUpstream:
                  on_data_end: Optional[Callable[[Txn], Optional[str]]] = None,
                  disconnect_after_data_bytes: Optional[int] = None,
                  hostname: str = "fake-upstream.example.test", extra_ehlo: tuple[str, ...] = (),
-                 tls: Optional[tuple[str, str]] = None, auth: Optional[dict[str, str]] = None):
+                 tls: Optional[tuple[str, str]] = None, auth: Optional[dict[str, str]] = None,
+                 hangup_in_data: Optional[Callable[[Txn], bool]] = None,
+                 greeting: Optional[str] = None):
         self.on_mail = on_mail
         self.on_rcpt = on_rcpt
         self.on_data_end = on_data_end
         self.disconnect_after = disconnect_after_data_bytes
+        self.hangup_in_data = hangup_in_data
+        self.greeting = greeting
         self.hostname = hostname
         self.extra_ehlo = tuple(extra_ehlo)
         self.tls_context = None
@@ -135,7 +141,7 @@ class FakeUpstream:
         def send(line: str) -> None:
             conn.sendall(line.encode() + b"\r\n")
         try:
-            send(f"220 {self.hostname} ESMTP fake")
+            send(self.greeting or f"220 {self.hostname} ESMTP fake")
             txn: Optional[Txn] = None
             while True:
                 raw = reader.readline(4096)
@@ -265,3 +271,7 @@ class FakeUpstream:
             size += len(raw)
             if self.disconnect_after is not None and size >= self.disconnect_after:
                 return False
+            if self.hangup_in_data is not None and size > 200:
+                txn.body = b"".join(parts)
+                if self.hangup_in_data(txn):
+                    return False

@@ -2,7 +2,7 @@
 
 Contract:
 - `Pixelgate(...)` writes the TOML config it is given to DIR/pixelgate.toml, then `start()` runs
-  `PIXELGATE_BIN serve --config C --listen 127.0.0.1:P [--lmtp 127.0.0.1:Q] [--upstream U]
+  `PIXELGATE_BIN serve --config C --listen 127.0.0.1:P [--lmtp 127.0.0.1:Q] --http 127.0.0.1:H [--upstream U]
   --state-dir D` (IPv6 listen hosts are bracketed; an empty U leaves the upstream to the config) with stderr (the logfmt lines) captured to DIR/stderr.log, and returns once every
   listener answers a greeting (the probe session says QUIT). A process that dies first fails the
   test with its stderr.
@@ -51,20 +51,21 @@ def parse_logfmt(line: str) -> dict[str, str]:
 class Pixelgate:
     def __init__(self, root: Path, upstream: str, config_text: str | None = None,
                  lmtp: bool = False, args: list[str] | None = None, env: dict[str, str] | None = None,
-                 listen_host: str = "127.0.0.1"):
+                 listen_host: str = "127.0.0.1", state_dir: Path | None = None):
         self.binary = binary_path()
         if not (self.binary.is_file() and os.access(self.binary, os.X_OK)):
             import pytest
             pytest.fail(f"pixelgate binary {self.binary} is missing: run `swift build` in {REPO} "
                         f"or set PIXELGATE_BIN", pytrace=False)
         self.root = make_dir(Path(root), 0o755)
-        self.state_dir = make_dir(self.root / "state", 0o755)
+        self.state_dir = make_dir(Path(state_dir) if state_dir else self.root / "state", 0o755)
         self.config_path = self.root / "pixelgate.toml"
         self.stderr_path = self.root / "stderr.log"
         self.stdout_path = self.root / "stdout.log"
         self.listen_host = listen_host
         self.port = free_port(listen_host)
         self.lmtp_port = free_port(listen_host) if lmtp else None
+        self.http_port = free_port()
         self.upstream = upstream
         self.extra_args = list(args or [])
         self.env = dict(env or {})
@@ -76,8 +77,11 @@ class Pixelgate:
 
     def argv(self) -> list[str]:
         host = f"[{self.listen_host}]" if ":" in self.listen_host else self.listen_host
+        # --http gets a free port too: once the web part is wired, parallel instances must not
+        # collide on the default 127.0.0.1:8025.
         argv = [str(self.binary), "serve", "--config", str(self.config_path),
-                "--listen", f"{host}:{self.port}", "--state-dir", str(self.state_dir)]
+                "--listen", f"{host}:{self.port}", "--http", f"127.0.0.1:{self.http_port}",
+                "--state-dir", str(self.state_dir)]
         if self.upstream:                 # "" leaves the upstream to the config's [upstream] hosts
             argv += ["--upstream", self.upstream]
         if self.lmtp_port:

@@ -149,3 +149,55 @@ def test_fanout_lmtp_per_recipient(pixelgate, fake_upstream):
     assert c.cmd("NOOP").code == 250
     c.quit()
     assert delivered_by_recipient(up, msgid) == {ALICE: 1, CAROL: 1}
+
+
+def test_journal_survives_restart(pixelgate, fake_upstream, workdir):
+    """451 after a partial delivery, then the relay restarts: the retry still skips the
+    recipients already delivered (the journal is on disk in the state dir)."""
+    state = workdir / "shared-state"
+    refusals = {"left": 1}
+    lock = threading.Lock()
+
+    def data_end(txn):
+        with lock:
+            if BOB in txn.rcpts and refusals["left"] > 0:
+                refusals["left"] -= 1
+                return "451 4.3.0 later"
+        return None
+
+    up = fake_upstream(on_data_end=data_end)
+    first = pixelgate(upstream=up.address, env=VARIANT_ENV, state_dir=state)
+    msgid = new_msgid()
+    message = make_message(msgid)
+    assert smtp_attempt(first.port, message)[0] == 451
+    assert first.stop() == 0
+    second = pixelgate(upstream=up.address, env=VARIANT_ENV, state_dir=state)
+    code, text = smtp_attempt(second.port, message)
+    assert code == 250, (code, text)
+    assert delivered_by_recipient(up, msgid) == {ALICE: 1, BOB: 1, CAROL: 1}, \
+        "after a restart the journal must still skip alice and carol"
+
+
+def test_upstream_hangs_up_during_one_variant(pixelgate, fake_upstream):
+    """Upstream dies while receiving bob's variant: the client gets 451 (never 250), and the
+    retry delivers whoever is missing, nobody twice."""
+    state = {"hangups": 1}
+    lock = threading.Lock()
+
+    def hangup(txn):
+        with lock:
+            if BOB in txn.rcpts and state["hangups"] > 0:
+                state["hangups"] -= 1
+                return True
+        return False
+
+    up = fake_upstream(hangup_in_data=hangup)
+    pg = pixelgate(upstream=up.address, env=VARIANT_ENV)
+    msgid = new_msgid()
+    body = [b"line %d of a body long enough to be cut in the middle" % i for i in range(50)]
+    message = make_message(msgid, body_lines=body)
+    code, text = smtp_attempt(pg.port, message)
+    assert 400 <= code < 500, f"upstream hung up during a variant: {code} {text!r}"
+    code, text = smtp_attempt(pg.port, message)
+    assert code == 250, (code, text)
+    assert delivered_by_recipient(up, msgid) == {ALICE: 1, BOB: 1, CAROL: 1}

@@ -149,3 +149,31 @@ def test_client_sends_garbage_and_vanishes(pixelgate, sink):
         pass
     c.close()
     assert_still_relays(pg, sink)
+
+
+def test_upstream_speaks_garbage(pixelgate, fake_upstream):
+    up = fake_upstream(greeting="HTTP/1.1 400 Bad Request")
+    pg = pixelgate(SHORT_UPSTREAM_TIMEOUTS, upstream=up.address)
+    r = transaction(pg.port)
+    assert 400 <= r["mail"].code < 500, f"a non-SMTP upstream must give 4xx at MAIL, got {r['mail']}"
+    assert up.delivered() == []
+    assert_serving(pg)
+
+
+def test_upstream_refuses_one_recipient(pixelgate, fake_upstream):
+    """SMTP in: upstream refuses one RCPT; the client gets that refusal for that recipient only,
+    the others are delivered in one transaction that never names the refused one."""
+    up = fake_upstream(on_rcpt=lambda addr, txn: "550 5.1.1 no such user" if addr == "bad@example.net" else None)
+    pg = pixelgate(upstream=up.address)
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    assert c.cmd("MAIL FROM:<sender@example.org>").code == 250
+    replies = [c.cmd(f"RCPT TO:<{r}>") for r in ("a@example.net", "bad@example.net", "b@example.net")]
+    assert [(r.code, r.enhanced) for r in replies] == [(250, "2.1.5"), (550, "5.1.1"), (250, "2.1.5")], \
+        [str(r) for r in replies]
+    msgid = new_msgid()
+    assert c.data(dot_stuff(make_message(msgid)))[0].code == 250
+    c.quit()
+    [t] = up.delivered()
+    assert t.rcpts == ["a@example.net", "b@example.net"]
+    assert msgid in t.header("Message-ID")

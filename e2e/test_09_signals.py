@@ -138,3 +138,72 @@ def test_notify_socket(pixelgate, sink, workdir, abstract):
         assert ready_at < stop_at
     finally:
         sock.close()
+
+
+def test_sigterm_with_stuck_transaction_respects_grace(pixelgate, make_sink):
+    """Upstream never answers the end of DATA: after shutdown_grace the process exits anyway
+    (well within 30 s) and the stuck client is never told 250."""
+    sink = make_sink(["-W", ".:60"])
+    pg = pixelgate('[server]\nshutdown_grace = "3s"\n', upstream=sink.address)
+    result: dict[str, object] = {}
+
+    def stuck_client():
+        c = RawSMTP("127.0.0.1", pg.port)
+        try:
+            c.ehlo()
+            c.cmd("MAIL FROM:<sender@example.org>")
+            c.cmd("RCPT TO:<rcpt@example.net>")
+            c.cmd("DATA")
+            c.send_raw(dot_stuff(make_message()))
+            result["sent"] = True
+            result["final"] = c.read_reply(timeout=40)
+        except (ConnectionClosed, TimeoutError, OSError) as e:
+            result["closed"] = repr(e)
+        finally:
+            c.close()
+
+    t = threading.Thread(target=stuck_client)
+    t.start()
+    wait_until(lambda: "sent" in result, 10, "the client to send its message")
+    time.sleep(1)
+    t0 = time.monotonic()
+    pg.signal(signal.SIGTERM)
+    code = pg.proc.wait(30)
+    elapsed = time.monotonic() - t0
+    t.join(45)
+    assert elapsed < 15, f"shutdown_grace = 3s but the process took {elapsed:.1f} s to exit"
+    final = result.get("final")
+    assert final is None or final.code != 250, f"a message upstream never accepted was acknowledged: {final}"
+    assert final is None or 400 <= final.code < 500, f"a stuck transaction at shutdown must get 4xx: {final}"
+
+
+def test_sighup_during_transaction_and_in_bursts(pixelgate, make_sink):
+    sink = make_sink(["-W", ".:3"])
+    pg = pixelgate(upstream=sink.address)
+    msgid = new_msgid()
+    result: dict[str, object] = {}
+
+    def client():
+        try:
+            c = RawSMTP("127.0.0.1", pg.port)
+            c.ehlo()
+            c.cmd("MAIL FROM:<sender@example.org>")
+            c.cmd("RCPT TO:<rcpt@example.net>")
+            c.cmd("DATA")
+            c.send_raw(dot_stuff(make_message(msgid)))
+            result["sent"] = True
+            result["final"] = c.read_reply(timeout=30)
+            c.quit()
+        except Exception as e:
+            result["error"] = e
+    t = threading.Thread(target=client)
+    t.start()
+    wait_until(lambda: "sent" in result or "error" in result, 10, "the client to send")
+    for _ in range(10):                         # a burst of reloads while the message is in flight
+        pg.signal(signal.SIGHUP)
+        time.sleep(0.05)
+    t.join(40)
+    assert "error" not in result, result.get("error")
+    assert result["final"].code == 250, f"SIGHUP must not disturb a transaction in flight: {result['final']}"
+    assert pg.alive()
+    assert msgid in sink.wait_messages(1)[0].header("Message-ID")

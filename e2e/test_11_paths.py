@@ -1,6 +1,6 @@
 """Other relay paths a postmaster relies on: a message larger than the in-memory spool, many
 concurrent sessions, the dry-run upstream (`--upstream file:DIR`), several upstream hosts tried in
-order, an IPv6 listener, and `check-config`.
+order, an IPv6 listener, `check-config`, and bounded memory per session.
 """
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ import random
 import smtplib
 import subprocess
 import threading
+import time
 from collections import Counter
 from pathlib import Path
 
@@ -160,3 +161,48 @@ def test_serve_refuses_bad_config(workdir, sink):
                         capture_output=True, timeout=30)
     assert cp.returncode != 0
     assert "bare_newline" in (cp.stdout + cp.stderr).decode(), (cp.stdout + cp.stderr).decode()
+
+
+def anon_rss_kb(pid: int) -> int:
+    for line in open(f"/proc/{pid}/status"):
+        if line.startswith("RssAnon:"):
+            return int(line.split()[1])
+    raise AssertionError("no RssAnon in /proc status")
+
+
+def test_memory_per_session_is_bounded(pixelgate, sink):
+    """8 concurrent 6 MB messages with spool_memory_limit = 1M: the relay's anonymous memory
+    grows by far less than the 48 MB in flight (bodies go to the unlinked spool file)."""
+    sessions, size = 8, 6 * 1024 * 1024
+    pg = pixelgate('[server]\nspool_memory_limit = "1M"\n')
+    message = big_message(new_msgid(), size)
+    baseline = anon_rss_kb(pg.proc.pid)
+    peak = [baseline]
+    done = threading.Event()
+
+    def sample():
+        while not done.is_set():
+            peak[0] = max(peak[0], anon_rss_kb(pg.proc.pid))
+            time.sleep(0.02)
+    sampler = threading.Thread(target=sample)
+    sampler.start()
+    errors: list[BaseException] = []
+
+    def client():
+        try:
+            assert send(pg.port, "sender@example.org", ["a@example.net"], message, timeout=120) == {}
+        except BaseException as e:
+            errors.append(e)
+    clients = [threading.Thread(target=client) for _ in range(sessions)]
+    for t in clients:
+        t.start()
+    for t in clients:
+        t.join(180)
+    done.set()
+    sampler.join()
+    assert not errors, errors
+    sink.wait_messages(sessions, timeout=60)
+    grown_mb = (peak[0] - baseline) / 1024
+    limit_mb = sessions * (1 + 3)          # spool_memory_limit plus 3 MB of buffers per session
+    assert grown_mb < limit_mb, f"anonymous memory grew by {grown_mb:.1f} MB for {sessions} sessions " \
+                                f"(limit {limit_mb} MB; {sessions * size / 2**20:.0f} MB were in flight)"

@@ -8,7 +8,12 @@ pipelined commands get their replies in order; commands pipelined after STARTTLS
 """
 from __future__ import annotations
 
-from mailutil import make_message, new_msgid
+import os
+import socket
+import time
+
+from mailutil import make_message, new_msgid, send
+from peers import wait_until
 from rawsmtp import ConnectionClosed, RawSMTP, dot_stuff
 
 
@@ -136,3 +141,33 @@ def test_inbound_tls_encrypt_policy(pixelgate, sink, tls_files):
     assert c.data(dot_stuff(make_message()))[0].code == 250
     c.quit()
     sink.wait_messages(1)
+
+
+def open_fds(pid: int) -> int:
+    return len(os.listdir(f"/proc/{pid}/fd"))
+
+
+def test_no_descriptor_leak(pixelgate, sink, tls_files):
+    """Aborted connections, failed TLS handshakes and full sessions leave no descriptors behind."""
+    cert, key = tls_files
+    pg = pixelgate(f'[tls]\ncert = "{cert}"\nkey = "{key}"\n')
+    assert_relays_once = lambda: send(pg.port, "sender@example.org", ["a@example.net"], make_message())
+    assert_relays_once()                        # warm up: upstream paths, TLS context, journal
+    time.sleep(0.5)
+    before = open_fds(pg.proc.pid)
+    for _ in range(30):                         # connect and vanish
+        s = socket.create_connection(("127.0.0.1", pg.port))
+        s.close()
+    for _ in range(10):                         # STARTTLS then garbage instead of a handshake
+        c = RawSMTP("127.0.0.1", pg.port)
+        c.ehlo()
+        assert c.cmd("STARTTLS").code == 220
+        c.send_raw(b"this is not a TLS ClientHello\r\n" * 4)
+        c.is_closed(5)
+        c.close()
+    for _ in range(10):                         # whole sessions, half of them over TLS
+        assert send(pg.port, "sender@example.org", ["a@example.net"], make_message(), starttls=True) == {}
+        assert_relays_once()
+    wait_until(lambda: open_fds(pg.proc.pid) <= before + 2, 15,
+               f"descriptors to return to about {before} (now {open_fds(pg.proc.pid)})")
+    assert pg.alive()

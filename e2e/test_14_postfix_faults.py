@@ -75,3 +75,20 @@ def test_postfix_upstream_outage_then_recovery(pixelgate, postfix_instance, work
         assert counts == Counter({(m, r): 1 for m in msgids for r in RECIPIENTS[:2]})
     finally:
         sink.stop()
+
+
+def test_postfix_lmtp_with_fanout(pixelgate, fake_upstream, postfix_instance):
+    """Postfix's lmtp client, per-recipient variants, upstream refusing bob's variant for good:
+    alice and carol are delivered once, bob is bounced by Postfix with upstream's reason."""
+    up = fake_upstream(on_data_end=lambda t: "550 5.2.1 bob's mailbox is disabled" if "bob@example.net" in t.rcpts else None)
+    pg = pixelgate(upstream=up.address, lmtp=True, env=VARIANT_ENV)
+    pf = postfix_instance(relay_port=pg.port, lmtp_port=pg.lmtp_port)
+    msgids = [new_msgid() for _ in range(3)]
+    pf.submit("sender@example.org", RECIPIENTS, [make_message(m) for m in msgids])
+    pf.wait_queue_empty(timeout=120)
+    counts = Counter((t.header("Message-ID")[0], r) for t in up.delivered() for r in t.rcpts
+                     if t.header("Message-ID") and t.header("Message-ID")[0] in msgids)
+    assert counts == Counter({(m, r): 1 for m in msgids for r in ("alice@example.net", "carol@example.net")})
+    log = pf.log()
+    bounced = re.findall(r"to=<bob@example\.net>.*status=bounced.*", log)
+    assert len(bounced) == 3 and all("5.2.1" in b for b in bounced), bounced or log[-3000:]

@@ -28,6 +28,13 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
         edits.append(r.removal)
         if i % 2 == 1 { edits.append(r.replacingURL(with: "https://gate.example/o/T\"'<&>")) }
     }
+    // Removals never partially overlap: each is either disjoint from or nested in another, so that
+    // removing any set of resources composes.
+    let removals = scan.resources.map(\.removal.range).sorted { $0.lowerBound != $1.lowerBound ? $0.lowerBound < $1.lowerBound : $0.upperBound > $1.upperBound }
+    for k in 1..<max(1, removals.count) {
+        let a = removals[k - 1], b = removals[k]
+        precondition(b.lowerBound >= a.upperBound || b.upperBound <= a.upperBound || a == b, "removals partially overlap: \(a) \(b)")
+    }
     let kept = HTMLRewriter.normalize(edits, count: size)
     for k in 1..<max(1, kept.count) {
         precondition(kept[k - 1].range.upperBound <= kept[k].range.lowerBound, "kept edits overlap")

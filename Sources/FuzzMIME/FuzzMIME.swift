@@ -35,6 +35,11 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     } catch {
         return "rewrite refused: \(error)"
     }
+    #if !FUZZING
+    if let path = ProcessInfo.processInfo.environment["FUZZ_MIME_DUMP_REWRITE"] {
+        _ = FileManager.default.createFile(atPath: path, contents: Data(rewritten))
+    }
+    #endif
     if let failure = checkReplaced(message, leaves, decoded, rewritten) { return failure }
     // Replace every rewritable leaf with its content plus an appended footer-like text: the
     // structure must survive and each leaf must decode to exactly that.
@@ -47,6 +52,11 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
     } catch {
         return "rewrite refused: \(error)"
     }
+    #if !FUZZING
+    if let path = ProcessInfo.processInfo.environment["FUZZ_MIME_DUMP_REWRITE"] {
+        _ = FileManager.default.createFile(atPath: path + ".appended", contents: Data(appended))
+    }
+    #endif
     return checkReplaced(message, leaves, grown, appended)
 }
 

@@ -5,7 +5,7 @@
 // claim is verified against every recipient of the message and the campaign registry.
 // Guarantees: a limit exceeded (MIME limits, `max_html_part`), an undecodable transfer encoding or
 // a charset that is not ASCII-compatible on an HTML part throws `EngineFailure.unparseable`; other
-// malformed input is analysed leniently and noted. Body text/plain leaves are decoded for the footer.
+// malformed input is analysed leniently and noted. Body text/plain leaves are located for the footer.
 import Foundation
 import PixelHTML
 import PixelMIME
@@ -34,8 +34,7 @@ struct Analyser {
                 htmlLeaves.append(try scanLeaf(index: index, part: part, charset: charset, buffer: buffer))
             case "plain" where !Self.isAttachment(part):
                 guard Charset.isASCIICompatible(charset), Self.isDecodable(part.transferEncoding) else { continue }
-                let decoded = TransferCodec.decodeBody(of: part, in: buffer)
-                textLeaves.append(TextLeaf(leafIndex: index, part: part, decoded: decoded.bytes, charset: charset))
+                textLeaves.append(TextLeaf(leafIndex: index, part: part, charset: charset))
             default:
                 continue
             }
@@ -94,8 +93,12 @@ struct Analyser {
         return true
     }
 
+    /// An attachment: `Content-Disposition: attachment`, or a file name without an inline disposition.
     static func isAttachment(_ part: MIMEPart) -> Bool {
-        if case .attachment? = part.disposition?.kind { return true }
-        return false
+        switch part.disposition?.kind {
+        case .attachment?: return true
+        case .inline?: return false
+        default: return part.filename != nil
+        }
     }
 }

@@ -20,11 +20,11 @@ public struct ScannedLeaf: Sendable {
     public var isAMP: Bool
 }
 
-/// One body text/plain leaf (not an attachment, not inside message/rfc822): where a text footer goes.
+/// One body text/plain leaf (not an attachment, not inside message/rfc822): where a text footer
+/// goes. Decoded only when a footer is actually added (most variants need none).
 public struct TextLeaf: Sendable {
     public var leafIndex: Int
     public var part: MIMEPart
-    public var decoded: [UInt8]
     public var charset: String
 }
 

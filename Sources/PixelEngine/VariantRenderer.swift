@@ -41,7 +41,8 @@ struct VariantRenderer {
         }
         if let footer {
             for leaf in analysis.textLeaves {
-                replacements[leaf.leafIndex] = Self.appendText(footer.text, to: leaf.decoded, charset: Self.insertionCharset(leaf.part, leaf.charset))
+                let decoded = TransferCodec.decodeBody(of: leaf.part, in: buffer).bytes
+                replacements[leaf.leafIndex] = Self.appendText(footer.text, to: decoded, charset: Self.insertionCharset(leaf.part, leaf.charset))
             }
         }
         do {

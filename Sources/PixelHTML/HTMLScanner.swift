@@ -25,6 +25,13 @@ public enum HTMLScanner {
     }
 }
 
+struct PendingElement {
+    var key: UInt64
+    var nameLength: Int
+    var nested: Int
+    var resources: [Int]
+}
+
 struct HiddenOpen {
     var key: UInt64
     var nameLength: Int
@@ -36,8 +43,16 @@ struct ScanState {
     var tag = TagParser()
     var out = HTMLScan()
     var hiddenStack: [HiddenOpen] = []
-    /// Resource indices whose removal is their whole element, which may have an end tag to find.
+    /// Resource indices whose removal is their whole element, in document order.
     var elementRemovals: [Int] = []
+    /// Of those, the ones added for the start tag being handled (they wait for its end tag).
+    var currentTagRemovals: [Int] = []
+    /// Open elements removed whole, waiting for their end tag (resolved as the tokenizer meets it).
+    var pending: [PendingElement] = []
+    /// Index in `pending` of the open `<amp-analytics>`, whose JSON URLs attach to it.
+    var ampAnalyticsPending: Int?
+    /// Most open elements waiting for an end tag; beyond it a removal is the start tag alone.
+    static let maxPending = 1024
     /// Start tag range of the open `<amp-analytics>`, if any.
     var ampAnalytics: (info: ElementInfo, purposes: [String]?)?
     /// Declared purposes of the last start tag handled by the extractor.
@@ -157,6 +172,18 @@ struct ScanState {
             }
         }
         if ampAnalytics != nil, n.count == 13, ASCII.matchesLower(p, n.lowerBound, "amp-analytics") { ampAnalytics = nil }
+        if !pending.isEmpty {
+            let k = ScanState.key(p, n)
+            if let at = pending.lastIndex(where: { $0.nameLength == n.count && $0.key == k }) {
+                if pending[at].nested > 0 {
+                    pending[at].nested -= 1
+                } else {
+                    for idx in pending[at].resources { out.resources[idx].element.endRange = lt..<tag.end }
+                    pending.removeSubrange(at...) // elements opened inside it are implicitly closed
+                    if let a = ampAnalyticsPending, a >= pending.count { ampAnalyticsPending = nil }
+                }
+            }
+        }
     }
 
     /// Handles the start tag just parsed; returns where tokenizing resumes.
@@ -165,6 +192,7 @@ struct ScanState {
         var resume = tag.end
         let interesting = kind != .other || tag.present != 0
         var hiddenSelf: HiddenFlags = []
+        if !currentTagRemovals.isEmpty { currentTagRemovals.removeAll(keepingCapacity: true) }
         if interesting {
             hiddenSelf = extract(kind: kind, lt: lt)
         }
@@ -184,6 +212,15 @@ struct ScanState {
             let info = ElementInfo(tagName: "amp-analytics", range: lt..<tag.end, inHiddenWrapper: !hiddenStack.isEmpty)
             ampAnalytics = (info, lastPurposes)
         }
+        let waitsForEnd = !tag.selfClosing && !kind.isVoid && !kind.isRawText && (!currentTagRemovals.isEmpty || kind == .ampAnalytics)
+            && pending.count < ScanState.maxPending
+        if !waitsForEnd, !tag.selfClosing, let top = pending.last, top.nameLength == tag.name.count, top.key == ScanState.key(p, tag.name) {
+            pending[pending.count - 1].nested += 1 // same-name element inside it: its end tag is not ours
+        }
+        if waitsForEnd {
+            pending.append(PendingElement(key: ScanState.key(p, tag.name), nameLength: tag.name.count, nested: 0, resources: currentTagRemovals))
+            if kind == .ampAnalytics { ampAnalyticsPending = pending.count - 1 }
+        }
         // RAWTEXT / RCDATA / PLAINTEXT.
         switch kind {
         case .plaintext:
@@ -193,6 +230,9 @@ struct ScanState {
             let nameRange = tag.name
             let contentStart = tag.end
             let (contentEnd, after) = rawTextEnd(nameRange, from: contentStart, limit: limit)
+            if contentEnd < limit && !tag.selfClosing {
+                for idx in currentTagRemovals { out.resources[idx].element.endRange = contentEnd..<after }
+            }
             if kind == .style {
                 styleBlock(contentStart..<contentEnd, styleTag: lt..<contentStart)
             } else if kind == .script, let amp = ampAnalytics {
@@ -246,50 +286,23 @@ struct ScanState {
         return k
     }
 
-    /// Resolves end tags of elements removed whole, then sorts nothing (resources are in document order).
+    /// Sets each whole-element removal to start tag through end tag (when the end tag was met). As a
+    /// safety net, a removal that would partially overlap an earlier one falls back to its start tag, so
+    /// that removals always nest or are disjoint (linear: starts are in document order).
     mutating func finish() {
+        var open: [Range<Int>] = []
         for idx in elementRemovals {
             var r = out.resources[idx]
-            if r.element.endRange == nil, let e = findEndTag(r.element) {
-                r.element.endRange = e
+            var whole = r.element.fullRange
+            while let top = open.last, top.upperBound <= whole.lowerBound { open.removeLast() }
+            if let top = open.last, whole.upperBound > top.upperBound {
+                r.element.endRange = nil
+                whole = r.element.range
             }
-            r.removal = .delete(r.element.fullRange)
+            if open.last != whole { open.append(whole) }
+            r.removal = .delete(whole)
             out.resources[idx] = r
         }
     }
 
-    /// The matching end tag of a non-void element (same-name nesting counted).
-    func findEndTag(_ el: ElementInfo) -> Range<Int>? {
-        let name = Array(el.tagName.utf8)
-        guard !name.isEmpty else { return nil }
-        // Self-closing start tags have no end tag.
-        if el.range.count >= 2 && p[el.range.upperBound - 2] == 0x2F { return nil }
-        var depth = 0
-        var i = el.range.upperBound
-        let limit = p.count
-        while i < limit {
-            guard let lt = ASCII.find(0x3C, p, from: i, to: limit) else { return nil }
-            var j = lt + 1
-            let isEnd = j < limit && p[j] == 0x2F
-            if isEnd { j += 1 }
-            if j + name.count <= limit {
-                var same = true
-                for k in 0..<name.count where ASCII.lower(p[j + k]) != name[k] { same = false; break }
-                let after = j + name.count
-                if same && (after == limit || ASCII.isHTMLSpace(p[after]) || p[after] == 0x3E || p[after] == 0x2F) {
-                    let gt = ASCII.find(0x3E, p, from: after, to: limit) ?? (limit - 1)
-                    if isEnd {
-                        if depth == 0 { return lt..<(gt + 1) }
-                        depth -= 1
-                    } else if p[gt - 1] != 0x2F {
-                        depth += 1
-                    }
-                    i = gt + 1
-                    continue
-                }
-            }
-            i = lt + 1
-        }
-        return nil
-    }
 }

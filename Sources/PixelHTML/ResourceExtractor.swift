@@ -88,10 +88,18 @@ extension ScanState {
         return hidden
     }
 
+    /// `rel` has a token that makes the client fetch the link (stylesheet, preload, prefetch, prerender).
     func isFetchedRel(_ r: Range<Int>) -> Bool {
-        let rel = ASCII.lowerString(p, r)
-        return rel.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == "\u{0C}" })
-            .contains { $0 == "stylesheet" || $0 == "preload" || $0 == "prefetch" || $0 == "prerender" }
+        var i = r.lowerBound
+        while i < r.upperBound {
+            while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
+            let s = i
+            while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
+            let t = s..<i
+            if ASCII.equalsLower(p, t, "stylesheet") || ASCII.equalsLower(p, t, "preload")
+                || ASCII.equalsLower(p, t, "prefetch") || ASCII.equalsLower(p, t, "prerender") { return true }
+        }
+        return false
     }
 
     func tokens(_ r: Range<Int>) -> [String] {
@@ -114,6 +122,7 @@ extension ScanState {
                                       removal: edit, context: .attribute))
         if removal == .element && !tag.selfClosing && !TagKind.classify(p, tag.name).isVoid {
             elementRemovals.append(out.resources.count - 1)
+            currentTagRemovals.append(out.resources.count - 1)
         }
     }
 
@@ -148,6 +157,7 @@ extension ScanState {
                                       removal: edit, context: .attribute))
         if rr == nil && single == .element && !tag.selfClosing && !TagKind.classify(p, tag.name).isVoid {
             elementRemovals.append(out.resources.count - 1)
+            currentTagRemovals.append(out.resources.count - 1)
         }
     }
 
@@ -207,6 +217,7 @@ extension ScanState {
                 out.resources.append(Resource(vector: .amp, url: s, urlRange: inner, element: element, declaredPurposes: purposes,
                                               removal: .delete(element.range), context: .json))
                 elementRemovals.append(out.resources.count - 1)
+                if let a = ampAnalyticsPending, a < pending.count { pending[a].resources.append(out.resources.count - 1) }
             }
             i = j + 1
         }

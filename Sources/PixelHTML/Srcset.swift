@@ -1,7 +1,7 @@
 // Srcset: splits a `srcset` value into image candidates as the WHATWG "parse a srcset attribute"
 // algorithm does (URL = run of non-whitespace, trailing commas end it; descriptors run to the next
 // comma outside parentheses), and computes the edit that removes one candidate while leaving a valid
-// srcset (its descriptors and one separating comma go with it).
+// srcset (its descriptors and the separator after it go with it).
 // Guarantees: ranges index the buffer given; never reads outside `range`.
 
 struct SrcsetCandidate {
@@ -43,9 +43,12 @@ enum Srcset {
     }
 
     /// The range to delete to remove candidate `k` (nil when it is the only candidate: drop the attribute).
+    /// A candidate goes with the separator after it; the last one leaves the previous separator (a
+    /// trailing ", " is valid srcset). The ranges of different candidates never overlap, so removing
+    /// several candidates of one srcset composes.
     static func removalRange(_ cands: [SrcsetCandidate], _ k: Int) -> Range<Int>? {
         guard cands.count > 1 else { return nil }
         if k + 1 < cands.count { return cands[k].whole.lowerBound..<cands[k + 1].whole.lowerBound }
-        return cands[k - 1].whole.upperBound..<cands[k].whole.upperBound
+        return cands[k].whole
     }
 }

@@ -10,6 +10,14 @@ enum TagKind: UInt8 {
     case style, script, title, textarea, xmp, noembed, noframes, plaintext
     case html
 
+    /// Elements whose content the tokenizer skips as text (RAWTEXT / RCDATA).
+    var isRawText: Bool {
+        switch self {
+        case .style, .script, .title, .textarea, .xmp, .noembed, .noframes, .iframe, .plaintext: return true
+        default: return false
+        }
+    }
+
     /// Elements that never have content or an end tag.
     var isVoid: Bool {
         switch self {

@@ -10,33 +10,41 @@ public struct URLParts: Sendable, Equatable {
     public var pathAndQuery: String
 
     public init(_ url: String) {
-        var s = Substring(url)
         scheme = ""
         host = ""
         pathAndQuery = "/"
-        if let colon = s.firstIndex(of: ":"), s[s.startIndex..<colon].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "+" || $0 == "-" || $0 == "." }),
-           !s[s.startIndex..<colon].isEmpty {
-            scheme = s[s.startIndex..<colon].lowercased()
-            s = s[s.index(after: colon)...]
+        var u = url.utf8[...]
+        // Scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
+        if let colon = u.firstIndex(of: 0x3A), colon != u.startIndex,
+           u[u.startIndex..<colon].allSatisfy({ ASCII.isAlnum($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }) {
+            scheme = String(decoding: u[u.startIndex..<colon].map(ASCII.lower), as: UTF8.self)
+            u = u[u.index(after: colon)...]
         }
-        guard s.hasPrefix("//") else {
-            // Scheme-less relative or opaque URL (cid:, data:, mailto:): no host.
-            pathAndQuery = String(s.prefix(while: { $0 != "#" }))
+        guard scheme.isEmpty || scheme == "http" || scheme == "https" || scheme == "ftp" else {
+            pathAndQuery = "" // opaque URL (cid:, data:, mailto:): nothing to match
             return
         }
-        s = s.dropFirst(2)
-        let authEnd = s.firstIndex(where: { $0 == "/" || $0 == "?" || $0 == "#" || $0 == "\\" }) ?? s.endIndex
-        var auth = s[s.startIndex..<authEnd]
-        if let at = auth.lastIndex(of: "@") { auth = auth[auth.index(after: at)...] }
-        if auth.hasPrefix("[") {
-            host = String(auth.prefix(while: { $0 != "]" })) + "]"
-        } else {
-            host = String(auth.prefix(while: { $0 != ":" }))
+        guard u.count >= 2, u.first == 0x2F, u[u.index(after: u.startIndex)] == 0x2F else {
+            // Relative reference: no host.
+            pathAndQuery = String(decoding: u.prefix(while: { $0 != 0x23 }).prefix(Glob.maxSubjectLength), as: UTF8.self)
+            return
         }
-        host = host.lowercased()
-        while host.hasSuffix(".") { host.removeLast() }
-        let rest = s[authEnd...].prefix(while: { $0 != "#" })
-        pathAndQuery = rest.isEmpty ? "/" : (rest.hasPrefix("?") ? "/" + rest : String(rest))
+        u = u.dropFirst(2)
+        let authEnd = u.firstIndex(where: { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 || $0 == 0x5C }) ?? u.endIndex
+        var auth = u[u.startIndex..<authEnd]
+        if let at = auth.lastIndex(of: 0x40) { auth = auth[auth.index(after: at)...] }
+        var hostBytes: [UInt8]
+        if auth.first == 0x5B {
+            hostBytes = Array(auth.prefix(while: { $0 != 0x5D })) + [0x5D]
+        } else {
+            hostBytes = Array(auth.prefix(while: { $0 != 0x3A }))
+        }
+        while hostBytes.last == 0x2E { hostBytes.removeLast() }
+        host = String(decoding: hostBytes.map(ASCII.lower), as: UTF8.self)
+        let rest = u[authEnd...].prefix(while: { $0 != 0x23 })
+        if rest.isEmpty { pathAndQuery = "/" }
+        else if rest.first == 0x3F { pathAndQuery = "/" + String(decoding: rest, as: UTF8.self) }
+        else { pathAndQuery = String(decoding: rest, as: UTF8.self) }
     }
 
     /// True for URLs a mail client fetches from the network (http, https, scheme-relative).
@@ -44,6 +52,12 @@ public struct URLParts: Sendable, Equatable {
 
     /// Path segments and query values, the places a per-message token hides. `final` is true for the
     /// last path segment and for query values.
+    /// Query parameters whose values are CDN/storage signatures or image-service ids: random-looking but
+    /// fixed per asset, not per message, so they are not token candidates.
+    public static let signingParameters: Set<String> = ["signature", "x-amz-signature", "x-amz-credential",
+        "x-amz-security-token", "key-pair-id", "policy", "x-goog-signature", "x-goog-credential", "googleaccessid",
+        "ixid", "ixlib", "x-amz-date", "se", "sp", "sv", "sig", "sr", "skoid", "sktid"]
+
     public var tokenCandidates: [(text: Substring, final: Bool)] {
         var out = [(text: Substring, final: Bool)]()
         let q = pathAndQuery.firstIndex(of: "?")
@@ -54,7 +68,11 @@ public struct URLParts: Sendable, Equatable {
         }
         if let q {
             for pair in pathAndQuery[pathAndQuery.index(after: q)...].split(whereSeparator: { $0 == "&" || $0 == ";" }) {
-                if let eq = pair.firstIndex(of: "=") { out.append((pair[pair.index(after: eq)...], true)) } else { out.append((pair, true)) }
+                if let eq = pair.firstIndex(of: "=") {
+                    let name = pair[pair.startIndex..<eq]
+                    if name.utf8.count <= 24 && URLParts.signingParameters.contains(String(decoding: name.utf8.map(ASCII.lower), as: UTF8.self)) { continue }
+                    out.append((pair[pair.index(after: eq)...], true))
+                } else { out.append((pair, true)) }
             }
         }
         return out
@@ -63,10 +81,17 @@ public struct URLParts: Sendable, Equatable {
     /// The URL actually fetched: for image proxies that carry the original URL as the fragment
     /// (`https://proxy/…#https://origin/…`), the fragment; otherwise the URL itself.
     public static func effectiveURL(_ url: String) -> String {
-        if let hash = url.firstIndex(of: "#") {
-            let frag = url[url.index(after: hash)...]
-            if frag.lowercased().hasPrefix("http://") || frag.lowercased().hasPrefix("https://") { return String(frag) }
+        let u = url.utf8
+        guard let hash = u.firstIndex(of: 0x23) else { return url }
+        let frag = u[u.index(after: hash)...]
+        func hasPrefix(_ lit: StaticString) -> Bool {
+            let n = lit.utf8CodeUnitCount
+            guard frag.count >= n else { return false }
+            var i = frag.startIndex
+            for k in 0..<n { if ASCII.lower(frag[i]) != lit.utf8Start[k] { return false }; i = frag.index(after: i) }
+            return true
         }
+        if hasPrefix("http://") || hasPrefix("https://") { return String(decoding: frag, as: UTF8.self) }
         return url
     }
 

@@ -21,7 +21,7 @@ enum HeaderParameters {
                 continue
             }
             let rawName = String(decoding: trim(seg[..<eq]), as: UTF8.self).lowercased()
-            let rawValue = unquote(trim(seg[(eq + 1)...]))
+            let rawValue = valueBytes(trim(seg[(eq + 1)...]))
             if rawName.isEmpty { continue }
             // RFC 2231: name*  |  name*N  |  name*N*
             if let star = rawName.firstIndex(of: "*") {
@@ -149,6 +149,15 @@ enum HeaderParameters {
         while lo < hi && (s[lo] == 32 || s[lo] == 9 || s[lo] == 13 || s[lo] == 10) { lo += 1 }
         while hi > lo && (s[hi - 1] == 32 || s[hi - 1] == 9 || s[hi - 1] == 13 || s[hi - 1] == 10) { hi -= 1 }
         return s[lo..<hi]
+    }
+
+    /// A parameter value: a quoted string (unquoted), else a token, which ends at whitespace
+    /// (as in Python's email: "boundary=b0 x=1" has the boundary "b0"). Other specials inside an
+    /// unquoted value are tolerated, as real mailers write them.
+    static func valueBytes(_ s: ArraySlice<UInt8>) -> [UInt8] {
+        if s.first == 34 { return unquote(s) }
+        let end = s.firstIndex { $0 == 32 || $0 == 9 || $0 == 13 || $0 == 10 } ?? s.endIndex
+        return Array(s[s.startIndex..<end])
     }
 
     /// Removes surrounding double quotes and quoted-pair backslashes.

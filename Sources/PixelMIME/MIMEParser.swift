@@ -19,13 +19,10 @@ public enum MIMEParser {
 
     /// Convenience for byte arrays.
     public static func parse(_ message: [UInt8], limits: MIMELimits = .default) throws(MIMEError) -> MIMEMessage {
-        do {
-            return try message.withUnsafeBytes { buffer in try parse(buffer, limits: limits) }
-        } catch let error as MIMEError {
-            throw error
-        } catch {
-            fatalError("unreachable: parse throws only MIMEError")
+        let result = message.withUnsafeBytes { buffer in
+            Result { () throws(MIMEError) -> MIMEMessage in try parse(buffer, limits: limits) }
         }
+        return try result.get()
     }
 }
 
@@ -244,7 +241,10 @@ struct ParserMachine {
     func markLineEnds(_ root: PartBuilder) {
         var stack = [root]
         while let p = stack.popLast() {
-            p.headerEndsWithEOL = p.headerEnd <= p.start || buffer[p.headerEnd - 1] == Bytes.lf
+            // An empty header block "ends" where the part starts: normally after the LF of its
+            // delimiter line, but not when that line was the last of the message without one.
+            let lastHeaderByte = p.headerEnd > p.start ? p.headerEnd - 1 : p.start - 1
+            p.headerEndsWithEOL = lastHeaderByte < 0 || buffer[lastHeaderByte] == Bytes.lf
             p.bodyEndsWithEOL = p.bodyEnd > p.bodyStart && buffer[p.bodyEnd - 1] == Bytes.lf
             p.bodyStartsOnNewLine = p.bodyStart <= 0 || buffer[p.bodyStart - 1] == Bytes.lf
             stack.append(contentsOf: p.children)

@@ -33,7 +33,8 @@ public struct MIMEPart: Sendable, Equatable {
     /// True when the body's last octet is LF (only a body that runs to the end of the message or
     /// of an enclosing encapsulated message can end so; others end before a delimiter's CRLF).
     public var bodyEndsWithLineTerminator: Bool
-    /// True when the header block is empty or its last line ends with LF.
+    /// True when the header block's last line ends with LF (for an empty block: when the part
+    /// starts on a new line, i.e. after its delimiter line's LF or at the start of the message).
     public var headerEndsWithLineTerminator: Bool
     /// True when the body is empty and the next boundary delimiter starts right where it ends (the
     /// line end before the delimiter is the header's): a new body must then be followed by one.

@@ -92,7 +92,7 @@ public struct MIMERewriter: Sendable {
         if replaced.contains(index) { throw .leafNotRewritable(index: index, reason: "already replaced") }
         replaced.insert(index)
         let eol = message.lineEnding
-        var headerTerminated = part.headerRange.isEmpty || part.headerEndsWithLineTerminator
+        var headerTerminated = part.headerEndsWithLineTerminator
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
         // Identity-encoded content holding an enclosing boundary would split the part: use QP.
@@ -142,8 +142,9 @@ public struct MIMERewriter: Sendable {
             return [ByteEdit(range: first.range, bytes: line)] + existing.dropFirst().map { ByteEdit(range: $0.range, bytes: []) }
         }
         let at = part.headerRange.upperBound
-        // A header block whose last line has no terminator (it ran to the end) needs one first.
-        let prefix = part.headerRange.isEmpty || part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
+        // A header block whose last line has no terminator (it ran to the end of the message, or
+        // is empty after a final delimiter line without one) needs one first.
+        let prefix = part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
         return [ByteEdit(range: at..<at, bytes: prefix + line)]
     }
 

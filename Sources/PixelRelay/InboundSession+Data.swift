@@ -121,9 +121,10 @@ extension InboundSession {
             answerAll(.tempfail("Error: internal planning error"))
             return
         }
+        func known(_ k: String) -> String? { forwarded[k].flatMap { $0.hasPrefix("[") && $0.hasSuffix("]") ? nil : $0 } }
         let received = ReceivedHeader(
-            helo: forwarded["HELO"] ?? state.heloName, clientName: forwarded["NAME"],
-            clientAddress: forwarded["ADDR"] ?? peer.host, byHost: settings.hostname,
+            helo: known("HELO") ?? state.heloName, clientName: known("NAME"),
+            clientAddress: known("ADDR") ?? peer.host, byHost: settings.hostname,
             protocolName: protocolName, sessionID: id).encoded()
         let req = DeliveryRequest(variants: variants, recipients: recipients, mailFrom: mailFrom,
                                   openTransaction: upstreamInTransaction, client: clientInfo, messageKey: key,

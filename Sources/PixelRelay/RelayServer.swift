@@ -7,12 +7,28 @@ import Logging
 import PixelNet
 import PixelSMTP
 
-public final class RelayServer: @unchecked Sendable {
+/// The environment new sessions start with, swapped atomically on reload.
+final class EnvironmentBox: @unchecked Sendable {
     private let lock = PThreadLock()
-    private var environment: RelayEnvironment
+    private var env: RelayEnvironment
+
+    init(_ env: RelayEnvironment) { self.env = env }
+
+    var current: RelayEnvironment { lock.withLock { env } }
+
+    func replace(_ new: RelayEnvironment) {
+        lock.withLock {
+            let keep = env.isDraining
+            env = new
+            env.isDraining = keep
+        }
+    }
+}
+
+public final class RelayServer: @unchecked Sendable {
+    private let box: EnvironmentBox
     private let counter: SessionCounter
     private var loops: [AcceptLoop] = []
-    private let log = Logger(label: "pixelgate.server")
 
     /// `listeners` pairs each bound socket with the protocol it speaks.
     public init(environment: RelayEnvironment, listeners: [(Listener, ServerSession.Mode)]) {
@@ -20,23 +36,25 @@ public final class RelayServer: @unchecked Sendable {
         var env = environment
         let c = counter
         env.isDraining = { c.isDraining }
-        self.environment = env
+        let box = EnvironmentBox(env)
+        self.box = box
+        let log = Logger(label: "pixelgate.server")
         for (listener, mode) in listeners {
-            let loop = AcceptLoop(listener: listener, counter: counter, session: { [unowned self] tcp in
-                let session = InboundSession(stream: tcp, environment: self.currentEnvironment, mode: mode)
+            let loop = AcceptLoop(listener: listener, counter: counter, session: { tcp in
+                let session = InboundSession(stream: tcp, environment: box.current, mode: mode)
                 session.run()
-            }, refuse: { [unowned self] tcp, why in
-                let host = self.currentEnvironment.settings.hostname
+            }, refuse: { tcp, why in
+                let host = box.current.settings.hostname
                 let text = why == .draining ? "\(host) Service shutting down, try again later" : "\(host) Too many connections, try again later"
-                self.log.warning("reject", metadata: ["client": .string(tcp.peer.description), "reason": .string(why == .draining ? "draining" : "max_connections"),
-                                                      "reply": "421 4.3.2"])
+                log.warning("reject", metadata: ["client": .string(tcp.peer.description), "reason": .string(why == .draining ? "draining" : "max_connections"),
+                                                 "reply": "421 4.3.2"])
                 try? tcp.write(SMTPReply(421, "4.3.2", text).encoded(), deadline: .after(seconds: 2))
             })
             loops.append(loop)
         }
     }
 
-    public var currentEnvironment: RelayEnvironment { lock.withLock { environment } }
+    public var currentEnvironment: RelayEnvironment { box.current }
 
     /// The bound addresses, e.g. for the `ready` log line.
     public var addresses: [SocketAddress] { loops.map(\.listener.address) }
@@ -47,14 +65,13 @@ public final class RelayServer: @unchecked Sendable {
         for l in loops { l.start() }
     }
 
-    /// New sessions use `env` (its `isDraining` is kept).
-    public func reload(_ env: RelayEnvironment) {
-        lock.withLock {
-            let keep = environment.isDraining
-            environment = env
-            environment.isDraining = keep
-        }
+    /// Stops accepting at once (tests; `finishDrain` for a graceful stop).
+    public func stop() {
+        for l in loops { l.stop() }
     }
+
+    /// New sessions use `env` (its `isDraining` is kept).
+    public func reload(_ env: RelayEnvironment) { box.replace(env) }
 
     /// Starts answering 421 to new clients and lets idle sessions close.
     public func beginDrain() { counter.drain() }

@@ -1,6 +1,6 @@
 // AddressNormalizer: the one address normalisation every backend applies before lookup and storage.
 // Contract: `normalize` trims white space, strips one pair of angle brackets, splits at the last
-// "@", maps the domain (lower case, NFC, IDNA: each non-ASCII label becomes "xn--" + Punycode,
+// "@", maps the domain (NFKC, lower case, IDNA: each non-ASCII label becomes "xn--" + Punycode,
 // ideographic full stops count as dots, one trailing dot is dropped), and case-folds the local
 // part (Unicode lower case, NFC) unless `caseInsensitiveLocalPart` is false.
 // It refuses, with a reason: no "@", an empty local part or domain, control characters, white
@@ -87,7 +87,9 @@ public struct AddressNormalizer: Sendable {
             if raw.unicodeScalars.contains(where: { CharacterSet.whitespacesAndNewlines.contains($0) }) { throw .whiteSpace }
             return raw.lowercased()
         }
-        var d = raw.precomposedStringWithCanonicalMapping.lowercased()
+        // NFKC then lower case: the mapping step of UTS #46 for what matters in practice
+        // (full-width letters, compatibility forms, upper case).
+        var d = raw.precomposedStringWithCompatibilityMapping.lowercased()
         for dot in ["\u{3002}", "\u{FF0E}", "\u{FF61}"] { d = d.replacingOccurrences(of: dot, with: ".") }
         if d.hasSuffix(".") { d.removeLast() }
         if d.isEmpty { throw .emptyDomain }

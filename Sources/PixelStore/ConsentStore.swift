@@ -101,7 +101,8 @@ public protocol ConsentStore: ConsentLookup, CampaignRegistry, DeliveryRecorder,
     /// One subject's events in time order (then id). `address` is normalised first.
     func history(subject address: String) throws -> [ConsentEvent]
     /// Every event with `at >= since` (all when nil), in chain order, handed to `visit` one by one
-    /// so that a large export does not sit in memory.
+    /// so that a large export does not sit in memory. `visit` must not call back into the store
+    /// (SQLite runs it inside a read transaction); it may throw to stop the export.
     func export(since: Date?, _ visit: (ConsentEvent) throws -> Void) throws
     /// Recomputes every hash and link of the chain.
     func verify() throws -> ChainVerification

@@ -3,7 +3,7 @@
 // - `validate` turns inputs into `PendingEvent`s or throws the first problem (StoreError), so a
 //   backend stores all of a batch or nothing: normalised subject, consentable purpose, source
 //   1...200 printable characters, evidence JSON that parses and fits `maxEvidenceSize` bytes,
-//   time at millisecond precision within 1970...9999.
+//   time at millisecond precision within 1970...9999 and at most a day ahead of now.
 // - The hash of an event is SHA-256 (lower-case hex) over its canonical encoding:
 //     "pixelgate-consent-v1\n" then, for each field in the order
 //     id | subject | purpose | action | at | source | evidence | prev_hash,
@@ -29,6 +29,8 @@ public struct PendingEvent: Sendable, Equatable {
 public enum EventChain {
     public static let genesisHash = String(repeating: "0", count: 64)
     public static let maxSourceLength = 200
+    /// How far in the future an event's time may be (clock skew between instances, time zones).
+    public static let maxFutureMillis: Int64 = 86_400_000
 
     public static func validate(_ inputs: [ConsentEventInput], normalizer: AddressNormalizer, maxEvidenceSize: Int,
                                 now: Date = Date()) throws(StoreError) -> [PendingEvent] {
@@ -55,6 +57,9 @@ public enum EventChain {
         try validateEvidence(input.evidence, limit: maxEvidenceSize)
         let at = input.at.map(TimeFormat.millis) ?? nowMillis
         guard at >= 0, at < 253_402_300_800_000 else { throw .invalidEvent("time out of range 1970...9999") }
+        if at > nowMillis + maxFutureMillis {
+            throw .invalidEvent("time \(TimeFormat.format(millis: at)) is more than a day in the future")
+        }
         return PendingEvent(subject: subject, purpose: purpose, action: input.action, atMillis: at,
                             source: source, evidence: input.evidence)
     }

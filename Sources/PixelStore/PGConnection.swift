@@ -99,7 +99,8 @@ final class PGConnection {
             let msg = Self.message(c)
             throw StoreError.unavailable("PostgreSQL: \(msg)")
         }
-        try execute("SET statement_timeout = \(max(1, statementTimeoutMillis)); SET client_min_messages = warning", deadline)
+        try query("SELECT set_config('statement_timeout', $1, false), set_config('client_min_messages', 'warning', false)",
+                  [String(max(1, statementTimeoutMillis))], deadline)
     }
 
     deinit { PQfinish(conn) }
@@ -108,7 +109,7 @@ final class PGConnection {
 
     static func message(_ c: OpaquePointer) -> String {
         String(cString: PQerrorMessage(c)).trimmingCharacters(in: .whitespacesAndNewlines)
-            .replacingOccurrences(of: "\n", with: "; ")
+            .replacingOccurrences(of: "\n\t", with: " ").replacingOccurrences(of: "\n", with: "; ")
     }
 
     static func withCStrings<R>(_ strings: [String], _ body: ([UnsafePointer<CChar>?]) -> R) -> R {
@@ -224,12 +225,30 @@ final class PGConnection {
         return r
     }
 
-    /// COPY ... FROM STDIN with `data` in COPY text format.
-    func copyIn(_ sql: String, data: [UInt8], _ deadline: Deadline) throws {
+    /// COPY ... FROM STDIN in COPY text format. `produce` appends the next rows to the (emptied)
+    /// buffer and returns false once it has nothing more, so a large COPY never sits in memory whole.
+    func copyIn(_ sql: String, _ deadline: Deadline, produce: (inout [UInt8]) -> Bool) throws {
         if PQsendQuery(conn, sql) == 0 { throw lost(Self.message(conn)) }
         guard let r = try collect(deadline), r.status == PGRES_COPY_IN else {
             throw StoreError.unavailable("PostgreSQL: COPY did not start")
         }
+        var buffer: [UInt8] = []
+        var more = true
+        while more {
+            buffer.removeAll(keepingCapacity: true)
+            more = produce(&buffer)
+            try send(buffer, deadline)
+        }
+        while true {
+            let rc = PQputCopyEnd(conn, nil)
+            if rc < 0 { throw lost(Self.message(conn)) }
+            if rc == 1 { break }
+            try flush(deadline)
+        }
+        _ = try collect(deadline)
+    }
+
+    private func send(_ data: [UInt8], _ deadline: Deadline) throws {
         let chunk = 1 << 16
         var offset = 0
         try data.withUnsafeBufferPointer { buf in
@@ -243,13 +262,6 @@ final class PGConnection {
                 offset += n
             }
         }
-        while true {
-            let rc = PQputCopyEnd(conn, nil)
-            if rc < 0 { throw lost(Self.message(conn)) }
-            if rc == 1 { break }
-            try flush(deadline)
-        }
-        _ = try collect(deadline)
     }
 
     /// COPY text-format field: backslash escapes, `\N` for NULL.
@@ -267,4 +279,10 @@ final class PGConnection {
     }
 
     func markBroken() { broken = true }
+
+    /// `SET [LOCAL] statement_timeout`, with the value bound (set_config) like every other value.
+    func setStatementTimeout(_ seconds: Double, local: Bool, _ deadline: Deadline) throws {
+        try query("SELECT set_config('statement_timeout', $1, $2)", [String(max(1, Int(seconds * 1000))), local ? "t" : "f"],
+                  name: "set_statement_timeout", deadline)
+    }
 }

@@ -20,6 +20,8 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
     static let migrationLockKey: Int64 = 0x7069_7865_6C67_6D67
     /// Batches larger than this use COPY.
     static let copyThreshold = 64
+    /// Rows per COPY buffer sent to the server.
+    static let copyChunk = 10_000
     /// Rows per page when walking the chain (export, verify).
     static let pageSize = 5000
 
@@ -38,7 +40,7 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
 
     private func migrate() throws {
         try pool.transaction(timeout: options.bulkTimeout) { c, d in
-            try c.execute("SET LOCAL statement_timeout = \(Int(options.bulkTimeout * 1000))", d)
+            try c.setStatementTimeout(options.bulkTimeout, local: true, d)
             try c.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Self.migrationLockKey)], d)
             try c.execute("CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, applied_at BIGINT NOT NULL)", d)
             let current = Int(try c.query("SELECT COALESCE(MAX(version), 0) FROM schema_migrations", [], d).int64(0, 0))
@@ -82,7 +84,7 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         let pending = try EventChain.validate(inputs, normalizer: normalizer, maxEvidenceSize: options.maxEvidenceSize)
         if pending.isEmpty { return [] }
         return try pool.transaction(timeout: options.bulkTimeout) { c, d in
-            try c.execute("SET LOCAL statement_timeout = \(Int(options.bulkTimeout * 1000))", d)
+            try c.setStatementTimeout(options.bulkTimeout, local: true, d)
             try c.query("SELECT pg_advisory_xact_lock($1::bigint)", [String(Self.appendLockKey)], name: "append_lock", d)
             let head = try c.query("SELECT id, hash FROM consent_events ORDER BY id DESC LIMIT 1", [], name: "chain_head", d)
             let events = head.rowCount == 1
@@ -103,23 +105,29 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
                                 name: "upsert_state", d)
                 }
             } else {
-                var data: [UInt8] = []
-                data.reserveCapacity(events.count * 300)
-                for e in events {
-                    let fields: [String] = [String(e.id), e.subject, e.purpose.id, e.action.rawValue, String(e.atMillis),
-                                            e.source, e.evidence, e.prevHash, e.hash]
-                    Self.copyRow(fields, into: &data)
+                var next = 0
+                try c.copyIn("COPY consent_events (id, subject, purpose, action, at, source, evidence, prev_hash, hash) FROM STDIN", d) { buf in
+                    let end = min(events.count, next + Self.copyChunk)
+                    for e in events[next..<end] {
+                        Self.copyRow([String(e.id), e.subject, e.purpose.id, e.action.rawValue, String(e.atMillis),
+                                      e.source, e.evidence, e.prevHash, e.hash], into: &buf)
+                    }
+                    next = end
+                    return next < events.count
                 }
-                try c.copyIn("COPY consent_events (id, subject, purpose, action, at, source, evidence, prev_hash, hash) FROM STDIN", data: data, d)
                 try c.execute("""
                     CREATE TEMP TABLE IF NOT EXISTS pixelgate_state_stage (subject TEXT, purpose TEXT, granted BOOLEAN,
                       event_id BIGINT, updated_at BIGINT) ON COMMIT DELETE ROWS
                     """, d)
-                data.removeAll(keepingCapacity: true)
-                for (subject, row) in states {
-                    Self.copyRow([subject, row.purpose, row.granted ? "t" : "f", String(row.eventID), String(row.updatedAt)], into: &data)
+                var nextState = 0
+                try c.copyIn("COPY pixelgate_state_stage FROM STDIN", d) { buf in
+                    let end = min(states.count, nextState + Self.copyChunk)
+                    for (subject, row) in states[nextState..<end] {
+                        Self.copyRow([subject, row.purpose, row.granted ? "t" : "f", String(row.eventID), String(row.updatedAt)], into: &buf)
+                    }
+                    nextState = end
+                    return nextState < states.count
                 }
-                try c.copyIn("COPY pixelgate_state_stage FROM STDIN", data: data, d)
                 try c.execute(Self.upsertState("SELECT subject, purpose, granted, event_id, updated_at FROM pixelgate_state_stage"), d)
             }
             return events
@@ -167,8 +175,8 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         while true {
             let rows = try pool.run(timeout: options.timeout, retryOnLost: true) { c, d in
                 let r = try c.query("""
-                    SELECT \(Self.eventColumns) FROM consent_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT \(Self.pageSize)
-                    """, [String(after), String(since ?? Int64.min)], name: "walk_page", d)
+                    SELECT \(Self.eventColumns) FROM consent_events WHERE id > $1 AND at >= $2 ORDER BY id LIMIT $3
+                    """, [String(after), String(since ?? Int64.min), String(Self.pageSize)], name: "walk_page", d)
                 return Self.rawRows(r)
             }
             for row in rows where try !visit(row) { return }
@@ -190,7 +198,7 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         try walk(since: nil) { walker.feed($0) }
         if case .broken = walker.result { return walker.result }
         let orphan = try pool.transaction(timeout: options.bulkTimeout) { c, d in
-            try c.execute("SET LOCAL statement_timeout = \(Int(options.bulkTimeout * 1000))", d)
+            try c.setStatementTimeout(options.bulkTimeout, local: true, d)
             return try c.query("""
                 SELECT s.event_id FROM consent_state s LEFT JOIN consent_events e ON e.id = s.event_id
                 WHERE e.id IS NULL OR e.subject <> s.subject OR e.purpose <> s.purpose LIMIT 1
@@ -245,8 +253,8 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         let deliveriesBefore = TimeFormat.millis(now.addingTimeInterval(-options.retention))
         let journalBefore = TimeFormat.millis(now.addingTimeInterval(-options.journalRetention))
         return try pool.run(timeout: options.bulkTimeout) { c, d in
-            try c.execute("SET statement_timeout = \(Int(options.bulkTimeout * 1000))", d)
-            defer { _ = try? c.execute("SET statement_timeout = \(Int(options.timeout * 1000))", d) }
+            try c.setStatementTimeout(options.bulkTimeout, local: false, d)
+            defer { try? c.setStatementTimeout(options.timeout, local: false, d) }
             let a = try c.query("WITH gone AS (DELETE FROM deliveries WHERE at < $1 RETURNING 1) SELECT COUNT(*) FROM gone",
                                 [String(deliveriesBefore)], d)
             let b = try c.query("WITH gone AS (DELETE FROM delivery_journal WHERE at < $1 RETURNING 1) SELECT COUNT(*) FROM gone",

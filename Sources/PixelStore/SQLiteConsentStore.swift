@@ -63,7 +63,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         } catch let e as StoreError {
             throw e
         } catch {
-            throw Self.mapped(error)
+            throw StoreError.unavailable("cannot open \(path): \(Self.mapped(error).description.replacingOccurrences(of: "consent store unavailable: ", with: ""))")
         }
     }
 

@@ -1,9 +1,10 @@
 // StoreBench: consent lookups per second for SQLite and PostgreSQL, from 1 thread and from 16.
-//   pixelgate-bench store [--subjects 1000000] [--pg CONNINFO] [--seconds 5] [--dir DIR] [--threads 1,16]
+//   pixelgate-bench store [--subjects 1000000] [--pg CONNINFO] [--seconds 5] [--dir DIR] [--threads 1,16] [--verify]
 // Loads N subjects (one grant each, purposes in rotation) through the store's own bulk path:
 // SQLite in transactions of `batch` events with one prepared insert, PostgreSQL through COPY, in
 // batches; then runs `profile(for:at:)` on random subjects for `--seconds` per thread count and
 // checks every answer (a wrong answer is counted and reported, so speed cannot come from a bug).
+// `--verify` also times a full chain verification.
 // PostgreSQL runs when --pg or PIXELGATE_TEST_PG is given; its database must be empty (the bench
 // drops and recreates nothing itself). Not a timed test: run it from a release build.
 import Foundation
@@ -18,6 +19,7 @@ enum StoreBench {
         var dir: String?
         var threads = [1, 16]
         var batch = 50_000
+        var verify = false
     }
 
     static func run(_ args: [String]) {
@@ -35,6 +37,7 @@ enum StoreBench {
             case "--pg": s.pg = value()
             case "--dir": s.dir = value()
             case "--batch": s.batch = max(1, Int(value()) ?? { usage("--batch must be a number") }())
+            case "--verify": s.verify = true
             case "--threads": s.threads = value().split(separator: ",").compactMap { Int($0) }.filter { $0 > 0 }
             default: usage("unknown argument \(args[i])")
             }
@@ -66,7 +69,7 @@ enum StoreBench {
     }
 
     static func usage(_ why: String) -> Never {
-        FileHandle.standardError.write(Data("store bench: \(why)\nusage: pixelgate-bench store [--subjects N] [--pg CONNINFO] [--seconds S] [--dir DIR] [--threads 1,16] [--batch N]\n".utf8))
+        FileHandle.standardError.write(Data("store bench: \(why)\nusage: pixelgate-bench store [--subjects N] [--pg CONNINFO] [--seconds S] [--dir DIR] [--threads 1,16] [--batch N] [--verify]\n".utf8))
         exit(2)
     }
 
@@ -91,6 +94,11 @@ enum StoreBench {
             }
             let dt = Date().timeIntervalSince(t0)
             print(String(format: "%@: loaded %d subjects in %.1f s (%.0f events/s)", name, s.subjects, dt, Double(s.subjects) / dt))
+        }
+        if s.verify {
+            let t0 = Date()
+            let result = try store.verify()
+            print(String(format: "%@: verify: %@ in %.1f s", name, result.description, Date().timeIntervalSince(t0)))
         }
         breakdown(name, store)
         for threads in s.threads {

@@ -49,3 +49,42 @@ import PixelPolicy
         }
     }
 }
+
+/// Bad input never crashes or hangs: seeded random mutations of every corpus message (truncation,
+/// flipped bytes, stray `<` and `=`, a deleted run) go through analyse -> decide -> render; the
+/// engine either refuses the message (EngineFailure) or renders a message that parses again.
+@Suite struct MutationTests {
+    struct SplitMix {
+        var state: UInt64
+        mutating func next() -> UInt64 {
+            state &+= 0x9E37_79B9_7F4A_7C15
+            var z = state
+            z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+            z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+            return z ^ (z >> 31)
+        }
+        mutating func below(_ n: Int) -> Int { Int(next() % UInt64(max(n, 1))) }
+    }
+
+    @Test(arguments: CorpusTests.files())
+    func mutatedMessagesNeverCrash(_ name: String) throws {
+        let input = Array(try Data(contentsOf: URL(fileURLWithPath: CorpusTests.dir + "/" + name)))
+        var rng = SplitMix(state: UInt64(truncatingIfNeeded: name.utf8.reduce(5381) { ($0 &* 33) &+ Int($1) }))
+        let engine = TestEngine.make()
+        let consented = ConsentProfile(granted: Set(Purpose.consentable), hasExpressedChoice: true)
+        for round in 0..<6 {
+            var m = input
+            switch round % 3 {
+            case 0: m = Array(m.prefix(rng.below(m.count)))
+            case 1: for _ in 0..<20 { let i = rng.below(m.count); m[i] = [UInt8(ascii: "<"), UInt8(ascii: "="), 0xFF, 0x0A, UInt8(ascii: "\"")][rng.below(5)] }
+            default: let a = rng.below(m.count); let b = min(m.count, a + rng.below(400)); m.removeSubrange(a..<b)
+            }
+            do {
+                let run = try TestEngine.run(engine, m, recipient: "x@example.org", profile: round.isMultiple(of: 2) ? .none : consented)
+                _ = try MIMEParser.parse(run.output)
+            } catch is EngineFailure {
+                continue
+            }
+        }
+    }
+}

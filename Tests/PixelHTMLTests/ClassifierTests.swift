@@ -87,6 +87,16 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
         #expect(ev[3].isEmpty) // a hex content-library name is not a per-message token on a visible vector
     }
 
+    @Test func trackingKeywordPathWithToken() {
+        let ev = evidence("<td style=\"background:url(https://x.brand.test/px/7c1e9302405caf92c5d50dc26a4e63de.gif)\">"
+            + "<img src=\"https://x.brand.test/beacon.gif?m=7c1e9302405caf92c5d50dc26a4e63de\" width=\"300\">"
+            + "<img src=\"https://track.brand.test/static/img/logo-48px.png?t=2100814770070\" width=\"48\">"
+            + "<img src=\"https://x.brand.test/px/logo.png\" width=\"48\">")
+        #expect(ev[0] == [.signature("tracking-path:px")])
+        #expect(ev[1] == [.signature("tracking-path:beacon")])
+        #expect(ev[2].isEmpty && ev[3].isEmpty)
+    }
+
     @Test func proxiedTrackerJudgedByOrigin() {
         let ev = evidence("<img src=\"https://ci3.googleusercontent.com/proxy/hf1r4XDG=s0-d-e1-ft#https://i7.t.brand.test/e2t/to/VsXGWIJFGR52vzHk\" width=\"600\">")
         #expect(ev[0] == [.signature("hubspot-open-e2t")])

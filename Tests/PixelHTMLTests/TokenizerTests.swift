@@ -149,3 +149,26 @@ import Testing
         }
     }
 }
+
+@Suite struct HostileInputTests {
+    /// Inputs that would be quadratic with a naive end-tag search or unbounded stacks stay fast.
+    @Test func linearOnPathologicalInputs() {
+        let clock = ContinuousClock()
+        let cases: [String] = [
+            String(repeating: "<amp-img src=/a.gif>", count: 20000),
+            String(repeating: "<div style=\"display:none\">", count: 20000) + "<img src=/x.gif>",
+            String(repeating: "<", count: 200000),
+            String(repeating: "<!--[if mso]>", count: 20000),
+            "<img src=\"" + String(repeating: "a", count: 300000),
+            "<style>" + String(repeating: "a{background:url(", count: 20000),
+            String(repeating: "<v:fill src=x>", count: 20000) + String(repeating: "</v:fill>", count: 20000),
+            "<img srcset=\"" + String(repeating: "a 1x,", count: 20000) + "\">",
+        ]
+        for html in cases {
+            let elapsed = clock.measure { _ = scanOf(html) }
+            #expect(elapsed < .seconds(10), "\(html.prefix(30))")
+        }
+        let nested = scanOf(String(repeating: "<div style=\"display:none\">", count: 20000) + "<img src=/x.gif>")
+        #expect(nested.resources.first?.element.inHiddenWrapper == true)
+    }
+}

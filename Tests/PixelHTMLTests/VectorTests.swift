@@ -20,7 +20,9 @@ import Testing
     @Test func srcsetCandidates() {
         let html = "<img src=\"/a-1x.jpg\" srcset=\"/a-1x.jpg 1x, https://t.example/open/K0Hy7TMep6FCiA2Ay.gif 2x\" width=\"600\">"
         #expect(pairs(html) == ["img /a-1x.jpg", "srcset /a-1x.jpg", "srcset https://t.example/open/K0Hy7TMep6FCiA2Ay.gif"])
-        #expect(removing(html, 2) == "<img src=\"/a-1x.jpg\" srcset=\"/a-1x.jpg 1x\" width=\"600\">")
+        #expect(removing(html, 2) == "<img src=\"/a-1x.jpg\" srcset=\"/a-1x.jpg 1x, \" width=\"600\">")
+        let both = scanOf(html).resources
+        #expect(applied(html, [both[1].removal, both[2].removal]) == "<img src=\"/a-1x.jpg\" srcset=\"\" width=\"600\">")
         #expect(removing(html, 1) == "<img src=\"/a-1x.jpg\" srcset=\"https://t.example/open/K0Hy7TMep6FCiA2Ay.gif 2x\" width=\"600\">")
         let three = "<img srcset=\"a.png 1x,b.png 2x , c.png 3x\">"
         #expect(removing(three, 1) == "<img srcset=\"a.png 1x,c.png 3x\">")
@@ -28,7 +30,7 @@ import Testing
         #expect(removing(only, 1) == "<img src=\"/x.jpg\">")
         let entity = "<img srcset=\"/a.png?x=1&amp;y=2 1x, /b.png?p=1&amp;q=2 2x\">"
         #expect(scanOf(entity).resources.map(\.url) == ["/a.png?x=1&y=2", "/b.png?p=1&q=2"])
-        #expect(removing(entity, 1) == "<img srcset=\"/a.png?x=1&amp;y=2 1x\">")
+        #expect(removing(entity, 1) == "<img srcset=\"/a.png?x=1&amp;y=2 1x, \">")
         #expect(replacing(entity, 0, with: "/g?a&b") == "<img srcset=\"/g?a&amp;b 1x, /b.png?p=1&amp;q=2 2x\">")
         // WHATWG: a URL is a run of non-whitespace; commas inside it belong to it.
         #expect(pairs("<img srcset=\"a.png,b.png 2x\">") == ["srcset a.png,b.png"])
@@ -76,6 +78,14 @@ import Testing
         #expect(pairs(html) == ["vml /hero.jpg", "vml /v.png"])
         #expect(removing(html, 0) == "<!--[if gte mso 9]><v:background fill=\"t\"></v:background><v:image src=\"/v.png\" style=\"width:1px\"/><![endif]-->")
         #expect(removing(html, 1) == "<!--[if gte mso 9]><v:background fill=\"t\"><v:fill type=\"frame\" src=\"/hero.jpg\"></v:fill></v:background><![endif]-->")
+    }
+
+    @Test func misnestedElementsNeverGivePartialOverlaps() {
+        let html = "<amp-img src=\"/a.gif\"><amp-pixel src=\"/p.gif\"></amp-img></amp-pixel>"
+        let rs = scanOf(html).resources
+        #expect(rs[0].removal.range == 0..<html.utf8.count - 12)
+        #expect(rs[1].removal.range == rs[1].element.range)
+        #expect(applied(html, rs.map(\.removal)) == "</amp-pixel>")
     }
 
     @Test func ampElements() {

@@ -78,6 +78,14 @@ import Testing
         #expect(m.root.contentType.mimeType == "text/html")
     }
 
+    @Test func unquotedValueEndsAtWhitespace() throws {
+        // A folded header that lost its ";": the token ends at the space, as in Python's email.
+        let (m, _) = try parse(["Content-Type: multipart/mixed; boundary=b0", " x-extra=1"])
+        #expect(m.root.contentType.boundary == "b0")
+        let (t, _) = try parse(["Content-Type: multipart/mixed; boundary==_Part=1_"])
+        #expect(t.root.contentType.boundary == "=_Part=1_")
+    }
+
     @Test func boundaryTrailingWhitespaceIgnored() throws {
         let (m, _) = try parse(["Content-Type: multipart/mixed; boundary=\"abc  \""])
         #expect(m.root.contentType.boundary == "abc")

@@ -314,4 +314,40 @@ import Testing
         #expect(m.leaves().map(\.contentType.mimeType) == ["multipart/alternative", "text/plain"])
         #expect(m.leaves()[0].children.isEmpty)
     }
+
+    @Test func encapsulatedMessageInsideEncapsulatedMessage() throws {
+        let bytes = T.message([
+            "Content-Type: multipart/mixed; boundary=L0", "",
+            "--L0", "Content-Type: message/rfc822", "",
+            "Subject: level1", "Content-Type: multipart/mixed; boundary=L1", "",
+            "--L1", "Content-Type: message/rfc822", "",
+            "Subject: level2", "", "deepest body",
+            "--L1--",
+            "--L0", "Content-Type: text/plain", "", "after",
+            "--L0--",
+        ])
+        let m = try T.parse(bytes)
+        let leaves = m.leaves()
+        #expect(leaves.map(\.contentType.mimeType) == ["message/rfc822", "text/plain"])
+        let level1 = try #require(leaves[0].children.first)
+        let level2 = try #require(level1.children.first?.children.first)
+        #expect(level2.header("subject")?.value == "level2")
+        #expect(T.bodyString(level2, bytes) == "deepest body")
+        #expect(T.bodyString(leaves[1], bytes) == "after")
+        #expect(m.allParts().count == 6) // mixed, rfc822, level1, rfc822, level2, text/plain
+        #expect(m.defects.isEmpty)
+    }
+
+    @Test func thousandPartsParseInOnePass() throws {
+        var lines = ["Content-Type: multipart/mixed; boundary=many", ""]
+        for i in 0..<999 { lines += ["--many", "Content-Type: text/plain", "", "part \(i)"] }
+        lines.append("--many--")
+        let bytes = T.message(lines)
+        let m = try T.parse(bytes)
+        #expect(m.leaves().count == 999)
+        #expect(T.bodyString(m.leaves()[998], bytes) == "part 998")
+        #expect(throws: MIMEError.self) {
+            try T.parse(T.message(lines.dropLast() + ["--many", "", "one too many", "--many--"]))
+        }
+    }
 }

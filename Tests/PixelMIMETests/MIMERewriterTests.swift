@@ -196,4 +196,17 @@ import Testing
             }
         }
     }
+
+    @Test func partOpenedByAFinalDelimiterWithoutLineEnd() throws {
+        let bytes = Array("Content-Type: multipart/mixed; boundary=a\r\n\r\n--a\r\n\r\nfirst\r\n--a".utf8)
+        let m = try T.parse(bytes)
+        #expect(m.leaves().count == 2)
+        #expect(!m.leaves()[1].headerEndsWithLineTerminator)
+        for text in [Array("plain".utf8), Array("caf\u{E9}".utf8)] {
+            let out = render(try MIMERewriter.rewrite(m, replacements: [1: text]), bytes)
+            let again = try T.parse(out)
+            #expect(again.leaves().count == 2, "\(String(decoding: out, as: UTF8.self))")
+            #expect(T.decoded(again.leaves()[1], out).bytes == text)
+        }
+    }
 }

@@ -268,4 +268,26 @@ import PixelSMTP
         #expect(r.code == 421 && r.enhanced == "4.3.2")
         a.close()
     }
+
+    @Test func fanOutWithoutUpstreamPipeliningAndJournalSkipsRepeats() throws {
+        let up = try FakeUpstreamServer()
+        up.extensions = ["8BITMIME", "ENHANCEDSTATUSCODES"]
+        defer { up.stop() }
+        let journal = MemoryJournal()
+        let server = try RelayTestSupport.server(RelayTestSupport.settings(upstreamPort: up.port), planner: PerRecipientPlanner(), journal: journal)
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let (_, d) = try send(c, to: ["x@example.net", "y@example.net"], body: message)
+        #expect(d.code == 250)
+        #expect(up.transactions.count == 2)
+        #expect(up.transactions.allSatisfy { $0.xforward.isEmpty })  // XFORWARD not offered, not sent
+        // A different message: both sent; the same message again: both skipped by the journal.
+        let (_, d2) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
+        #expect(d2.code == 250)
+        #expect(up.transactions.count == 4)
+        let (_, d3) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
+        #expect(d3.code == 250)
+        #expect(up.transactions.count == 4)  // both already delivered: accepted and skipped
+    }
 }

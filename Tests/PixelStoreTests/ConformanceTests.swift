@@ -7,6 +7,11 @@ import PixelPolicy
 @testable import PixelStore
 
 @Suite struct ConformanceTests {
+    @Test func bothDialectsHaveTheSameMigrations() {
+        #expect(SchemaMigrations.sqlite.count == SchemaMigrations.postgres.count)
+        for (a, b) in zip(SchemaMigrations.sqlite, SchemaMigrations.postgres) { #expect(a.count >= 10 && b.count >= 10) }
+    }
+
     @Test(arguments: Backend.all)
     func grantWithdrawRegrant(_ backend: Backend) throws {
         let f = try StoreFixture(backend); defer { f.cleanup() }
@@ -62,7 +67,8 @@ import PixelPolicy
         let purposes = Purpose.consentable.map(\.id)
         for i in 0..<120 {
             let at = Date(timeIntervalSince1970: 1_780_000_000 + Double(i) * 61.001)
-            let ev = i % 7 == 0 ? #"{"text":"Line one,\n \"quoted\" line two","lang":"fr","é":"ü"}"# : #"{"n":\#(i)}"#
+            let ev = i % 7 == 0 ? #"{"text":"Line one,\n \"quoted\" line two","lang":"fr","é":"ü"}"#
+                : i % 11 == 0 ? "{\n\t\"n\": \(i),\r\n\t\"path\": \"C:\\\\x\"\n}" : #"{"n":\#(i)}"#
             inputs.append(ConsentEventInput(address: "user\(i % 30)@Example.org", purpose: purposes[i % 5],
                                             action: i % 4 == 3 ? .withdraw : .grant, at: at, source: "src,\(i % 3)", evidence: ev))
         }
@@ -90,6 +96,27 @@ import PixelPolicy
         // --since keeps the later events only.
         let since = Date(timeIntervalSince1970: 1_780_000_000 + 100 * 61.001)
         #expect(try s.export(since: since).map(\.id) == Array(101...120))
+    }
+
+    @Test(arguments: Backend.all)
+    func aLargeBatchCrossesCopyChunksAndCheckpoints(_ backend: Backend) throws {
+        // 25,000 events: several COPY buffers in PostgreSQL, a WAL checkpoint in SQLite.
+        let f = try StoreFixture(backend); defer { f.cleanup() }
+        let s = try f.open()
+        let base = Date(timeIntervalSince1970: 1_780_000_000)
+        let inputs = (0..<25_000).map { i in
+            ConsentEventInput(address: "bulk\(i % 12_000)@example.org", purpose: Purpose.consentable[i % 5].id,
+                              action: i >= 24_000 ? .withdraw : .grant, at: base.addingTimeInterval(Double(i)),
+                              source: "bulk\\src", evidence: "{\t\"i\":\(i)}")
+        }
+        let stored = try s.record(events: inputs)
+        #expect(stored.last?.id == 25_000)
+        #expect(try s.verify() == .ok(25_000))
+        // bulk5: i = 5 (open_measurement), 12005 (open_measurement), 24005 (withdraw open_measurement).
+        #expect(try s.profile(for: "bulk5@example.org", at: Date()) == ConsentProfile(granted: [], eventIDs: [], hasExpressedChoice: true))
+        // bulk11999: i = 11999 (fraud_detection), 23999 (fraud_detection).
+        #expect(try s.profile(for: "bulk11999@example.org", at: Date()).eventIDs == [24_000])
+        #expect(try s.history(subject: "bulk7@example.org").first?.source == "bulk\\src")
     }
 
     @Test(arguments: Backend.all)

@@ -28,6 +28,7 @@ import Testing
         ("a@x.org,open_measurement,accept,2026-01-01,web,{}\n", 2, "grant or withdraw"),
         ("a@x.org,open_measurement,grant,,web,{}\n", 2, "missing time"),
         ("a@x.org,open_measurement,grant,01/02/2026,web,{}\n", 2, "not ISO 8601"),
+        ("a@x.org,open_measurement,grant,2999-01-01,web,{}\n", 2, "in the future"),
         ("a@x.org,open_measurement,grant,2026-01-01,web,{oops}\n", 2, "must be JSON"),
         ("a@x.org,open_measurement,grant,2026-01-01,web,\"[\"\"" + String(repeating: "x", count: 80) + "\"\"]\"\n", 2, "over max_evidence_size"),
         ("a@x.org,open_measurement,grant,2026-01-01,web\n", 2, "expected 6 fields"),

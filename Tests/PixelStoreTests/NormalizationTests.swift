@@ -24,6 +24,7 @@ import Testing
         #expect(try n.normalize("info@bu\u{308}cher.de") == "info@xn--bcher-kva.de", "NFD input is composed first")
         #expect(try n.normalize("x@例え。テスト") == "x@xn--r8jz45g.xn--zckzah")
         #expect(try n.normalize("ÉLODIE@example.fr") == "élodie@example.fr")
+        #expect(try n.normalize("a@ＥＸＡＭＰＬＥ.org") == "a@example.org", "full-width letters map (NFKC)")
         #expect(try n.normalize("\"John Doe\"@example.org") == "\"john doe\"@example.org")
         #expect(try n.normalize("a@[192.0.2.1]") == "a@[192.0.2.1]")
         #expect(try AddressNormalizer(caseInsensitiveLocalPart: false).normalize("Jane.Doe@EXAMPLE.org") == "Jane.Doe@example.org")
@@ -90,6 +91,14 @@ import Testing
         for bad in ["", "2026-02-30", "2026-13-01", "26-01-01", "2026-01-01T25:00Z", "2026-01-01T10:00", "yesterday", "2026-01-01Tx"] {
             #expect(TimeFormat.parseMillis(bad) == nil, "\(bad)")
         }
+    }
+
+    @Test func passwordsAreMasked() {
+        #expect(SecretMasking.maskPasswords("host=db user=pg password=s3cr3t dbname=x") == "host=db user=pg password=*** dbname=x")
+        #expect(SecretMasking.maskPasswords("host=db PASSWORD = 'a b\\'c' sslmode=require") == "host=db PASSWORD =*** sslmode=require")
+        #expect(SecretMasking.maskPasswords("postgresql://pix:s3cr3t@db1:5432/pixelgate?sslmode=verify-full") == "postgresql://pix:***@db1:5432/pixelgate?sslmode=verify-full")
+        #expect(SecretMasking.maskPasswords("postgresql://db1/pg?user=pix&password=s3cr3t&sslmode=require") == "postgresql://db1/pg?user=pix&password=***&sslmode=require")
+        #expect(SecretMasking.maskPasswords("https://consent.example/api/lookup") == "https://consent.example/api/lookup")
     }
 
     @Test func chainHashIsTheDocumentedEncoding() {

@@ -46,6 +46,20 @@ import Glibc
         #expect(try s.profile(for: "r@example.org", at: Date()).granted == [.openMeasurement])
     }
 
+    @Test func aBlockedLookupIsCutAtTheTimeout() throws {
+        let f = try StoreFixture(.postgres); defer { f.cleanup() }
+        let s = try f.open { $0.timeout = 1 }
+        try s.record(events: [grant("lock@example.org", "open_measurement")])
+        // Another session holds an exclusive lock: the server is up but the read cannot proceed.
+        let locker = try PGConnection(conninfo: f.conninfo, deadline: Deadline(seconds: 10), statementTimeoutMillis: 60_000)
+        try locker.execute("BEGIN; LOCK TABLE consent_state IN ACCESS EXCLUSIVE MODE", Deadline(seconds: 10))
+        let (t, e) = elapsed { _ = try s.profile(for: "lock@example.org", at: Date()) }
+        #expect(isUnavailable(e), "\(String(describing: e))")
+        #expect(t < 1 + 1, "took \(t)s")
+        try locker.execute("ROLLBACK", Deadline(seconds: 10))
+        #expect(try s.profile(for: "lock@example.org", at: Date()).granted == [.openMeasurement])
+    }
+
     @Test func aSilentServerNeverHangsALookup() throws {
         // A TCP listener that completes the handshake and never answers (a hung server or network).
         let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)

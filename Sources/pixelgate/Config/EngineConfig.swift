@@ -17,14 +17,6 @@ import PixelMIME
 import PixelPolicy
 import TOMLKit
 
-/// `on_store_error`: what to do when a consent lookup fails.
-enum OnStoreError: String, CaseIterable {
-    /// Treat the recipient as having no consent (remove every consent-based tracker), deliver, warn.
-    case strip
-    /// Answer 451 so the client retries.
-    case tempfail
-}
-
 /// One `[[engine.rules]]` entry, as written.
 struct EngineRuleConfig: Equatable {
     var host: String
@@ -45,7 +37,7 @@ struct EngineConfig {
     var shadow = false
     var consentTimeout: Double = 10
     var rules: [EngineRuleConfig] = []
-    var onStoreError: OnStoreError = .strip
+    var onStoreError: StoreErrorPolicy = .strip
 
     var tokenKeyFile = ""
     var tokenKey = ""

@@ -120,21 +120,5 @@ struct StoreConfig {
         s == s.rounded() ? "\(Int(s))s" : "\(s)s"
     }
 
-    /// Masks `password=...` in a conninfo and the password of `scheme://user:password@host` URIs.
-    static func maskPassword(_ url: String) -> String {
-        var out = url
-        if let r = out.range(of: #"(?i)(password\s*=\s*)('(?:[^'\\]|\\.)*'|\S+)"#, options: .regularExpression) {
-            let key = out[r].prefix { $0 != "=" }
-            out.replaceSubrange(r, with: key + "=***")
-        }
-        if let r = out.range(of: #"://[^/@:]*:[^/@]*@"#, options: .regularExpression) {
-            let userPart = out[r].dropFirst(3).prefix { $0 != ":" }
-            out.replaceSubrange(r, with: "://" + userPart + ":***@")
-        }
-        if let r = out.range(of: #"(?i)([?&]password=)[^&]*"#, options: .regularExpression) {
-            let key = out[r].prefix { $0 != "=" }
-            out.replaceSubrange(r, with: key + "=***")
-        }
-        return out
-    }
+    static func maskPassword(_ url: String) -> String { SecretMasking.maskPasswords(url) }
 }

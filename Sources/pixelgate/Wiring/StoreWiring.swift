@@ -1,10 +1,11 @@
-// StoreWiring: opens the configured consent store (the one place that picks a backend).
+// StoreWiring: opens the configured consent store (the one place that picks a backend), and adapts
+// its journal to the relay's DeliveryJournal.
 // Contract: `openStore` returns a ready store (schema migrated) or throws `StoreError` /
 // `ConfigError` with a clear message; SQLite files default into the state directory, which is
-// created (mode 0700) when missing. The relay adapts the returned store's
-// `markDelivered`/`wasDelivered` to its DeliveryJournal and maps `StoreError.unavailable` through
-// `cfg.store.onStoreError`.
+// created (mode 0700) when missing. The relay maps `StoreError.unavailable` through
+// `cfg.store.onStoreError` (strip | tempfail).
 import Foundation
+import PixelRelay
 import PixelStore
 
 enum StoreWiring {
@@ -19,5 +20,18 @@ enum StoreWiring {
         case .http:
             return try HTTPConsentStore(url: store.url, localPath: store.localSQLitePath(stateDir: stateDir), options: store.options())
         }
+    }
+}
+
+/// The store's delivery journal as the relay's DeliveryJournal (same method names, same meaning).
+struct StoreDeliveryJournal: DeliveryJournal {
+    let store: any ConsentStore
+
+    func wasDelivered(messageKey: String, recipient: String) throws -> Bool {
+        try store.wasDelivered(messageKey: messageKey, recipient: recipient)
+    }
+
+    func markDelivered(messageKey: String, recipients: [String]) throws {
+        try store.markDelivered(messageKey: messageKey, recipients: recipients)
     }
 }
