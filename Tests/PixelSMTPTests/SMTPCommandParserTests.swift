@@ -103,6 +103,10 @@ func refusal(_ s: String) -> String {
         #expect(refusal("MAIL FROM:<a@b.c> ENVID=" + String(repeating: "x", count: 101)) == "501 5.5.4")
         #expect(refusal("MAIL FROM:<a@b.c>SIZE=1") == "501 5.5.4")
         #expect(refusal("MAIL FROM:<a@b.c> SIZE=1=2") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH=a+zz") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH=alice+40b.c") == "ok")
+        #expect(refusal("MAIL FROM:<postmaster>") == "501 5.1.7")
         if case .mail(let m) = parsed("MAIL FROM:<a@b.c> SIZE=99999999999999999999999") {
             #expect(m.size == Int.max)
         } else {
