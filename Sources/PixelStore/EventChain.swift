@@ -32,15 +32,55 @@ public enum EventChain {
     /// How far in the future an event's time may be (clock skew between instances, time zones).
     public static let maxFutureMillis: Int64 = 86_400_000
 
+    /// Batches at least this large are validated on all cores, in chunks of this size.
+    static let parallelChunk = 4096
+
     public static func validate(_ inputs: [ConsentEventInput], normalizer: AddressNormalizer, maxEvidenceSize: Int,
                                 now: Date = Date()) throws(StoreError) -> [PendingEvent] {
         let nowMillis = TimeFormat.millis(now)
+        if inputs.count < 2 * parallelChunk {
+            var out: [PendingEvent] = []
+            out.reserveCapacity(inputs.count)
+            for input in inputs {
+                out.append(try validate(input, normalizer: normalizer, maxEvidenceSize: maxEvidenceSize, nowMillis: nowMillis))
+            }
+            return out
+        }
+        // Large batches (imports): chunks in parallel; the error reported is still the first by position.
+        let chunks = (inputs.count + parallelChunk - 1) / parallelChunk
+        let results = ChunkResults(count: chunks)
+        DispatchQueue.concurrentPerform(iterations: chunks) { c in
+            let range = (c * parallelChunk)..<min(inputs.count, (c + 1) * parallelChunk)
+            var part: [PendingEvent] = []
+            part.reserveCapacity(range.count)
+            do throws(StoreError) {
+                for i in range {
+                    part.append(try validate(inputs[i], normalizer: normalizer, maxEvidenceSize: maxEvidenceSize, nowMillis: nowMillis))
+                }
+                results.set(c, .success(part))
+            } catch {
+                results.set(c, .failure(error))
+            }
+        }
         var out: [PendingEvent] = []
         out.reserveCapacity(inputs.count)
-        for input in inputs {
-            out.append(try validate(input, normalizer: normalizer, maxEvidenceSize: maxEvidenceSize, nowMillis: nowMillis))
+        for r in results.all {
+            switch r {
+            case .success(let part): out += part
+            case .failure(let e): throw e
+            case nil: throw .invalidEvent("internal: a validation chunk did not run")
+            }
         }
         return out
+    }
+
+    /// Per-chunk results written from concurrentPerform workers.
+    private final class ChunkResults: @unchecked Sendable {
+        private let lock = NSLock()
+        private var slots: [Result<[PendingEvent], StoreError>?]
+        init(count: Int) { slots = Array(repeating: nil, count: count) }
+        func set(_ i: Int, _ r: Result<[PendingEvent], StoreError>) { lock.lock(); slots[i] = r; lock.unlock() }
+        var all: [Result<[PendingEvent], StoreError>?] { lock.lock(); defer { lock.unlock() }; return slots }
     }
 
     public static func validate(_ input: ConsentEventInput, normalizer: AddressNormalizer, maxEvidenceSize: Int,

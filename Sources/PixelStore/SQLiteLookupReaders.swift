@@ -73,7 +73,45 @@ final class SQLiteLookupReaders: @unchecked Sendable {
             return String(cString: p)
         }
 
+        /// The purpose in column `col`, read from its bytes without building a String.
+        static func purpose(_ stmt: OpaquePointer?, _ col: Int32) -> Purpose? {
+            guard let p = sqlite3_column_text(stmt, col) else { return nil }
+            let n = Int(sqlite3_column_bytes(stmt, col))
+            let bytes = UnsafeBufferPointer(start: p, count: n)
+            for candidate in purposeBytes where candidate.1.count == n && candidate.1.elementsEqual(bytes) { return candidate.0 }
+            return nil
+        }
+
+        static let purposeBytes: [(Purpose, [UInt8])] = Purpose.allCases.map { ($0, Array($0.id.utf8)) }
+
         func lookup(subject: String, atMillis: Int64) throws -> ConsentProfile {
+            // Common case: every row of the current state is at or before the instant asked.
+            var granted = Set<Purpose>()
+            var ids: [Int64] = []
+            var expressed = false
+            var needsHistory = false
+            let rc: Int32 = subject.withCString { s in
+                defer { sqlite3_reset(state); sqlite3_clear_bindings(state) }
+                sqlite3_bind_text(state, 1, s, -1, nil)
+                while true {
+                    let r = sqlite3_step(state)
+                    if r != SQLITE_ROW { return r }
+                    if sqlite3_column_int64(state, 3) > atMillis { needsHistory = true; continue }
+                    expressed = true
+                    if sqlite3_column_int64(state, 1) != 0, let p = Self.purpose(state, 0), !p.isExempt {
+                        granted.insert(p)
+                        ids.append(sqlite3_column_int64(state, 2))
+                    }
+                }
+            }
+            guard rc == SQLITE_DONE else { throw failure(rc) }
+            if needsHistory { return try slowLookup(subject: subject, atMillis: atMillis) }
+            ids.sort()
+            return ConsentProfile(granted: granted, eventIDs: ids, hasExpressedChoice: expressed)
+        }
+
+        /// Some purpose changed after the instant asked: the general rule (ProfileBuilder).
+        private func slowLookup(subject: String, atMillis: Int64) throws -> ConsentProfile {
             var rows: [StateRow] = []
             let rc: Int32 = subject.withCString { s in
                 defer { sqlite3_reset(state); sqlite3_clear_bindings(state) }

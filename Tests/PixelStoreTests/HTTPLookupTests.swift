@@ -65,12 +65,14 @@ final class TinyHTTPServer: @unchecked Sendable {
 }
 
 @Suite struct HTTPLookupTests {
-    func store(_ server: TinyHTTPServer, ttl: Double = 0, timeout: Double = 1, path: String = "/consent") throws -> HTTPConsentStore {
+    /// The store and a cleanup that closes it and removes its local SQLite directory.
+    func store(_ server: TinyHTTPServer, ttl: Double = 0, timeout: Double = 1, path: String = "/consent") throws -> (HTTPConsentStore, () -> Void) {
         var o = StoreOptions()
         o.timeout = timeout
         o.cacheTTL = ttl
         let dir = NSTemporaryDirectory() + "pixelgate-http-" + UUID().uuidString
-        return try HTTPConsentStore(url: "http://127.0.0.1:\(server.port)\(path)", localPath: dir + "/pixelgate-local.sqlite", options: o)
+        let s = try HTTPConsentStore(url: "http://127.0.0.1:\(server.port)\(path)", localPath: dir + "/pixelgate-local.sqlite", options: o)
+        return (s, { s.close(); try? FileManager.default.removeItem(atPath: dir) })
     }
 
     static func route(_ path: String) -> (Int, String, Double) {
@@ -85,8 +87,8 @@ final class TinyHTTPServer: @unchecked Sendable {
 
     @Test func answersAreParsedAndBadAnswersAreUnavailable() throws {
         let server = TinyHTTPServer(Self.route); defer { server.stop() }
-        let s = try store(server)
-        defer { s.close() }
+        let (s, cleanup) = try store(server)
+        defer { cleanup() }
         let ann = try s.profile(for: "Ann@EXAMPLE.org", at: Date())
         #expect(ann.granted == [.openMeasurement])
         #expect(ann.hasExpressedChoice)
@@ -105,8 +107,8 @@ final class TinyHTTPServer: @unchecked Sendable {
 
     @Test func aSilentPlatformIsBoundedByTheTimeout() throws {
         let server = TinyHTTPServer(Self.route); defer { server.stop() }
-        let s = try store(server, timeout: 1)
-        defer { s.close() }
+        let (s, cleanup) = try store(server, timeout: 1)
+        defer { cleanup() }
         let t0 = Date()
         #expect(throws: StoreError.self) { _ = try s.profile(for: "slow@example.org", at: Date()) }
         #expect(Date().timeIntervalSince(t0) < 1 + 1)
@@ -114,8 +116,8 @@ final class TinyHTTPServer: @unchecked Sendable {
 
     @Test func theCacheHoldsForItsTTLOnly() throws {
         let server = TinyHTTPServer(Self.route); defer { server.stop() }
-        let s = try store(server, ttl: 2)
-        defer { s.close() }
+        let (s, cleanup) = try store(server, ttl: 2)
+        defer { cleanup() }
         for _ in 0..<5 { _ = try s.profile(for: "ann@example.org", at: Date()) }
         #expect(server.requests.count == 1, "\(server.requests)")
         Thread.sleep(forTimeInterval: 2.3)
@@ -125,8 +127,8 @@ final class TinyHTTPServer: @unchecked Sendable {
 
     @Test func writesAreRefusedButTheLocalPartsWork() throws {
         let server = TinyHTTPServer(Self.route); defer { server.stop() }
-        let s = try store(server)
-        defer { s.close() }
+        let (s, cleanup) = try store(server)
+        defer { cleanup() }
         #expect { try s.record(events: [grant("a@example.org", "open_measurement")]) } throws: { e in
             guard case .readOnly(let why) = e as? StoreError else { return false }
             return why.contains("127.0.0.1")

@@ -48,6 +48,25 @@ import Testing
         }
     }
 
+    @Test func largeBatchesReportTheFirstBadEventByPosition() {
+        // Validated in parallel chunks: the error must still be the first one in input order.
+        var inputs = (0..<20_000).map { grant("u\($0)@example.org", "open_measurement") }
+        inputs[15_000].purpose = "late_error"
+        inputs[9_001].address = "early-error"
+        do {
+            _ = try EventChain.validate(inputs, normalizer: AddressNormalizer(), maxEvidenceSize: 1024)
+            Issue.record("accepted")
+        } catch {
+            #expect(error == .invalidAddress("early-error", reason: "no \"@\""))
+        }
+        inputs[9_001].address = "fine@example.org"
+        #expect((try? EventChain.validate(inputs, normalizer: AddressNormalizer(), maxEvidenceSize: 1024)) == nil)
+        inputs[15_000].purpose = "personalization"
+        let ok = try? EventChain.validate(inputs, normalizer: AddressNormalizer(), maxEvidenceSize: 1024)
+        #expect(ok?.count == 20_000)
+        #expect(ok?[12_345].subject == "u12345@example.org")
+    }
+
     @Test func exportColumnsAreAcceptedBackAndIgnored() throws {
         let e = ConsentEvent(id: 7, subject: "a@x.org", purpose: .crossChannel, action: .grant, atMillis: 5, source: "cli",
                              evidence: "{\"a\":\"b,c\"}", prevHash: String(repeating: "0", count: 64), hash: String(repeating: "f", count: 64))
