@@ -45,6 +45,7 @@ let package = Package(
         .target(name: "PixelStore", dependencies: [
             "PixelPolicy", "PixelCrypto", "CLibPQ",
             .product(name: "GRDB", package: "GRDB.swift"),
+            .product(name: "GRDBSQLite", package: "GRDB.swift"),
         ]),
         // Session drivers, upstream client, variant fan-out, journal seam.
         .target(name: "PixelRelay", dependencies: [

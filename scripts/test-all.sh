@@ -23,11 +23,10 @@ step "build (debug)"
 swift build --build-tests
 
 step "PostgreSQL test cluster"
-pgdir=$(mktemp -d /tmp/pixelgate-pg.XXXXXX)
-chmod 755 "$pgdir"
-cleanup() { ./scripts/pg-test-cluster.sh stop "$pgdir" >/dev/null 2>&1 || true; }
+export PIXELGATE_TEST_PG_DIR=/tmp/pixelgate-pg-test-$$
+cleanup() { ./scripts/pg-test-cluster.sh stop >/dev/null 2>&1 || true; }
 trap cleanup EXIT
-eval "$(./scripts/pg-test-cluster.sh start "$pgdir")"
+eval "$(./scripts/pg-test-cluster.sh start)"
 export PIXELGATE_TEST_PG PIXELGATE_TEST_PG_REQUIRED=1
 
 step "swift test"

@@ -46,16 +46,3 @@ enum AppWiring {
         StoreDeliveryJournal(store: try store(cfg))
     }
 }
-
-/// PixelRelay's DeliveryJournal over the consent store's journal table.
-struct StoreDeliveryJournal: DeliveryJournal {
-    let store: any ConsentStore
-
-    func wasDelivered(messageKey: String, recipient: String) throws -> Bool {
-        try store.wasDelivered(messageKey: messageKey, recipient: recipient)
-    }
-
-    func markDelivered(messageKey: String, recipients: [String]) throws {
-        try store.markDelivered(messageKey: messageKey, recipients: recipients)
-    }
-}
