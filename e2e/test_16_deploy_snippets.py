@@ -1,6 +1,7 @@
 """The Postfix snippets shipped in deploy/postfix/ work as written with a real Postfix: the
 settings are read from the files (ports swapped for the test's), and Postfix's own TLS client
-(smtp_tls_security_level = may) talks STARTTLS to pixelgate.
+(smtp_tls_security_level = may) talks STARTTLS to pixelgate. And a real Postfix smtpd as the
+upstream MTA (STARTTLS verified, XFORWARD, DSN).
 """
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import re
 from collections import Counter
 
 from mailutil import make_message, new_msgid
+from rawsmtp import RawSMTP, dot_stuff
 from relayproc import REPO
 
 SNIPPETS = REPO / "deploy" / "postfix"
@@ -64,3 +66,38 @@ def test_lmtp_snippet_with_postfix(pixelgate, sink, postfix_instance):
     got = sorted((m.header("Message-ID")[0], r) for m in messages for r in m.recipients)
     assert got == sorted((m, r) for m in msgids for r in ("alice@example.net", "bob@example.org"))
     assert "postfix/lmtp[" in pf.log()
+
+
+def test_real_postfix_as_upstream(pixelgate, sink, postfix_instance, tls_files):
+    """pixelgate's upstream client against a real MTA: Postfix's smtpd with STARTTLS (required by
+    tls_policy = verify, checked against the test CA for the name "localhost"), PIPELINING, DSN
+    and XFORWARD (authorized for loopback); Postfix then relays to smtp-sink."""
+    cert, key = tls_files
+    upstream_pf = postfix_instance(relay_port=sink.port, extra_main={
+        "smtpd_tls_cert_file": str(cert), "smtpd_tls_key_file": str(key),
+        "smtpd_tls_security_level": "may", "smtpd_tls_loglevel": "1",
+        "smtpd_authorized_xforward_hosts": "127.0.0.0/8",
+    })
+    pg = pixelgate(f'[upstream]\ntls_policy = "verify"\nca_file = "{cert}"\n',
+                   upstream=f"localhost:{upstream_pf.smtp_port}")
+    msgid = new_msgid()
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    assert c.cmd("XFORWARD NAME=app.example.test ADDR=10.9.8.7").code == 250
+    assert c.cmd("XFORWARD HELO=app-helo.example.test PROTO=ESMTP IDENT=CAFE12345").code == 250
+    assert c.cmd("MAIL FROM:<sender@example.org> RET=HDRS ENVID=E42").code == 250
+    assert c.cmd("RCPT TO:<alice@example.net> NOTIFY=FAILURE").code == 250
+    assert c.cmd("RCPT TO:<bob@example.org>").code == 250
+    assert c.data(dot_stuff(make_message(msgid)))[0].code == 250
+    c.quit()
+    upstream_pf.wait_queue_empty(timeout=60)
+    m = sink.wait_messages(1)[0]
+    assert msgid in m.header("Message-ID")
+    assert sorted(m.recipients) == ["alice@example.net", "bob@example.org"]
+    log = upstream_pf.log()
+    assert re.search(r"postfix/smtpd\[\d+\]: (Anonymous|Untrusted|Trusted) TLS connection established", log), \
+        f"pixelgate did not use STARTTLS to Postfix:\n{log[-3000:]}"
+    assert re.search(r"client=app\.example\.test\[10\.9\.8\.7\]", log), \
+        f"Postfix must log the original client passed on with XFORWARD:\n{log[-3000:]}"
+    assert "RET=HDRS" in m.mail_args and "ENVID=E42" in m.mail_args, m.mail_args
+    assert any("NOTIFY=FAILURE" in a for a in m.rcpt_args), m.rcpt_args
