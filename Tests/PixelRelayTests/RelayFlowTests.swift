@@ -290,4 +290,45 @@ import PixelSMTP
         #expect(d3.code == 250)
         #expect(up.transactions.count == 4)  // both already delivered: accepted and skipped
     }
+
+    @Test func secondUpstreamHostIsTriedWhenTheFirstIsDown() throws {
+        let up = try FakeUpstreamServer()
+        defer { up.stop() }
+        let dead = try Listener.bind(host: "127.0.0.1", port: 0)
+        let deadPort = dead.address.port
+        _ = consume dead
+        var s = RelayTestSupport.settings(upstreamPort: nil)
+        s.upstream.target = .hosts([("127.0.0.1", deadPort), ("127.0.0.1", up.port)])
+        let server = try RelayTestSupport.server(s)
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let (_, d) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d.code == 250)
+        #expect(up.transactions.count == 1)
+    }
+
+    @Test(arguments: [false, true])
+    func upstreamHangupOrStallAtEndOfDataGives4xx(stall: Bool) throws {
+        let up = try FakeUpstreamServer()
+        if stall { up.stallAtDot = 3 } else { up.hangUpAtDot = true }
+        defer { up.stop() }
+        var s = RelayTestSupport.settings(upstreamPort: up.port)
+        s.upstream.dataTimeout = 1
+        let journal = MemoryJournal()
+        let server = try RelayTestSupport.server(s, journal: journal)
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let start = Deadline.now()
+        let (_, d) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d.code == 451 && d.enhanced == "4.4.2")
+        #expect(start.elapsedMillis < 2900)
+        #expect(journal.count == 0)
+        // The session is still usable: the next MAIL opens a fresh upstream session.
+        up.hangUpAtDot = false
+        up.stallAtDot = 0
+        let (_, d2) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d2.code == 250)
+    }
 }
