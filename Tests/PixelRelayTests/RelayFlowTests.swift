@@ -331,4 +331,29 @@ import PixelSMTP
         let (_, d2) = try send(c, to: ["b@example.net"], body: message)
         #expect(d2.code == 250)
     }
+
+    @Test func largeMessageSpooledToDiskArrivesIntact() throws {
+        let up = try FakeUpstreamServer()
+        defer { up.stop() }
+        var s = RelayTestSupport.settings(upstreamPort: up.port)
+        s.spoolMemoryLimit = 4096
+        let server = try RelayTestSupport.server(s, planner: PerRecipientPlanner())
+        defer { server.stop() }
+        var rng = SystemRandomNumberGenerator()
+        var body = "Subject: big\r\n\r\n"
+        for i in 0..<4000 {
+            let n = Int.random(in: 0..<90, using: &rng)
+            body += (i % 7 == 0 ? "." : "") + String(repeating: "x", count: n) + "\(i)\r\n"
+        }
+        let stuffed = body.replacingOccurrences(of: "\r\n.", with: "\r\n..")
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let (_, d) = try send(c, to: ["b@example.net", "c@example.net"], body: stuffed)
+        #expect(d.code == 250)
+        #expect(up.transactions.count == 2)
+        for t in up.transactions {
+            let got = String(decoding: t.body, as: UTF8.self)
+            #expect(got.hasSuffix("X-Test-Variant: \(t.rcpts[0])\r\n" + body))
+        }
+    }
 }
