@@ -110,8 +110,8 @@ public struct DotDecoder: Sendable {
                     return .end(consumed: i)
                 }
                 // ".\r" then not LF: the dot was stuffing, the CR is bare.
-                emitConstant(Self.crByte, sink)
-                bare(sink, insert: Self.lfByte)
+                emitConstant(Self.cr, sink)
+                bare(sink, insert: Self.lf)
                 state = .inLine
             case .inLine:
                 let j = Self.scanToLineBreak(base, from: i, to: n)
@@ -132,7 +132,7 @@ public struct DotDecoder: Sendable {
                     // Bare LF: in .normalize it becomes CRLF.
                     emit(chunk, runStart, i, sink)
                     runStart = i
-                    bare(sink, insert: Self.crByte)
+                    bare(sink, insert: Self.cr)
                     i += 1
                 }
             case .cr:
@@ -144,7 +144,7 @@ public struct DotDecoder: Sendable {
                     // Bare CR (already in the run): in .normalize add the LF.
                     emit(chunk, runStart, i, sink)
                     runStart = i
-                    bare(sink, insert: Self.lfByte)
+                    bare(sink, insert: Self.lf)
                     state = .inLine
                 }
             }
@@ -164,8 +164,6 @@ public struct DotDecoder: Sendable {
     static let dotByte: UInt8 = 0x2E
     static let cr: UInt8 = 0x0D
     static let lf: UInt8 = 0x0A
-    static let crByte: UInt8 = 0x0D
-    static let lfByte: UInt8 = 0x0A
 
     /// Records a bare CR/LF; with .normalize writes the missing half of the CRLF.
     private mutating func bare(_ sink: (UnsafeRawBufferPointer) -> Void, insert byte: UInt8) {

@@ -12,9 +12,9 @@ struct ESMTPParameter: Equatable {
     var value: String?
 }
 
-enum ESMTPParameters {
-    /// More than this many parameters on one command is refused.
-    static let maxParameters = 16
+public enum ESMTPParameters {
+    /// More than this many parameters on one command is refused (MAIL has at most 6 known ones).
+    public static let maxParameters = 16
 
     /// Parses the bytes after the path. They must be empty or start with a space.
     static func parse(_ bytes: ArraySlice<UInt8>) throws(SMTPError) -> [ESMTPParameter] {

@@ -22,6 +22,9 @@ public struct LineFramer: Sendable {
     public static let defaultCommandLineLimit = 512
     /// Reply lines from upstream servers (RFC 5321 gives 512; real servers send longer).
     public static let defaultReplyLineLimit = 4096
+    /// Consumed bytes at the front of the buffer are dropped once there are more than this many
+    /// (and they are more than half of it), so the buffer does not grow with a long pipeline.
+    static let compactionThreshold = 4096
 
     /// Maximum content length of a line, line end excluded.
     public let maxLength: Int
@@ -117,7 +120,7 @@ public struct LineFramer: Sendable {
     }
 
     private mutating func compactIfNeeded() {
-        if start > 4096 && start > buffer.count / 2 {
+        if start > Self.compactionThreshold && start > buffer.count / 2 {
             buffer.removeSubrange(0..<start)
             scanned -= start
             start = 0

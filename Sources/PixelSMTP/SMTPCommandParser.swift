@@ -9,6 +9,8 @@ public enum SMTPCommandParser {
     public static let maxHeloLength = 255
     /// SASL mechanism names are at most 20 characters (RFC 4422 3.1).
     public static let maxMechanismLength = 20
+    /// Longest verb looked up (STARTTLS and XFORWARD are 8); longer first words are unknown commands.
+    public static let maxVerbLength = 16
 
     static let unsupportedVerbs: Set<String> = [
         "EXPN", "TURN", "ETRN", "ATRN", "BDAT", "SEND", "SOML", "SAML", "VERB", "ONEX", "XCLIENT",
@@ -39,7 +41,7 @@ public enum SMTPCommandParser {
         }
         let space = line.firstIndex(of: 0x20) ?? line.endIndex
         let verbBytes = line[line.startIndex..<space]
-        guard verbBytes.count <= 16 else { throw SMTPError(.unknownCommand) }
+        guard verbBytes.count <= maxVerbLength else { throw SMTPError(.unknownCommand) }
         let verb = String(decoding: verbBytes.map { $0 >= 0x61 && $0 <= 0x7A ? $0 - 0x20 : $0 }, as: UTF8.self)
         let arg = space < line.endIndex ? line[(space + 1)...] : line[line.endIndex...]
 
@@ -76,7 +78,7 @@ public enum SMTPCommandParser {
             return .xforward(attrs)
         default:
             if unsupportedVerbs.contains(verb) { throw SMTPError(.notImplemented) }
-            throw SMTPError(.unknownCommand, cause: "verb \(verb.prefix(16))")
+            throw SMTPError(.unknownCommand, cause: "verb \(verb)")
         }
     }
 

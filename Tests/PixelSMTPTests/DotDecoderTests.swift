@@ -213,6 +213,16 @@ func referenceDecode(_ input: [UInt8], policy: BareNewlinePolicy, maxSize: Int =
         #expect(decode(input, policy: .reject).failure == .bareNewline)
     }
 
+    @Test func countersReportWhatHappened() {
+        var d = DotDecoder(bareNewline: .normalize)
+        var out: [UInt8] = []
+        let input = bytes("a\nb\rc\r\n..d\r\n.\r\nNOOP\r\n")
+        #expect(d.feed(input) { out.append(contentsOf: $0) } == .end(consumed: 15))
+        #expect(d.bareNewlines == 2)
+        #expect(d.size == out.count && out == bytes("a\r\nb\r\nc\r\n.d\r\n"))
+        #expect(d.consumedTotal == 15 && d.isFinished && d.failure == nil)
+    }
+
     @Test func feedAfterEndConsumesNothing() {
         var d = DotDecoder()
         _ = d.feed(bytes(".\r\n")) { _ in }

@@ -122,6 +122,11 @@ func dialogue(_ session: inout ServerSession, _ lines: [String]) -> [String] {
         #expect(dialogue(&plaintextAllowed, ["EHLO c", "AUTH PLAIN"]) == ["ok", "ok"])
     }
 
+    @Test func implicitTLSListener() {
+        var s = ServerSession(policy: .init(starttlsOffered: true, authOffered: true), tlsActive: true)
+        #expect(dialogue(&s, ["EHLO c", "STARTTLS", "AUTH LOGIN"]) == ["ok", "503 5.5.1", "ok"])
+    }
+
     @Test func accessControl() {
         var outsider = ServerSession(policy: .init(starttlsOffered: true, authOffered: true, requireAuthentication: true))
         #expect(dialogue(&outsider, ["EHLO c", "MAIL FROM:<a@b.example>", "RCPT TO:<c@d.example>"])
