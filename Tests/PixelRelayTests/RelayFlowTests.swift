@@ -80,6 +80,10 @@ import PixelSMTP
         let txs = up.transactions
         #expect(txs.count == 3)
         #expect(txs.last?.rcpts == ["y@example.net"])
+        // A third identical attempt delivers nothing more: the retry's delivery was journaled too.
+        let (_, d3) = try send(c, to: ["x@example.net", "y@example.net", "z@example.net"], body: message)
+        #expect(d3.code == 250)
+        #expect(up.transactions.count == 3)
     }
 
     @Test func allRejectedTheSameWayRelaysTheFailure() throws {
@@ -269,7 +273,7 @@ import PixelSMTP
         a.close()
     }
 
-    @Test func fanOutWithoutUpstreamPipeliningAndJournalSkipsRepeats() throws {
+    @Test func fanOutWithoutUpstreamPipeliningAndIdenticalResubmission() throws {
         let up = try FakeUpstreamServer()
         up.extensions = ["8BITMIME", "ENHANCEDSTATUSCODES"]
         defer { up.stop() }
@@ -282,13 +286,14 @@ import PixelSMTP
         #expect(d.code == 250)
         #expect(up.transactions.count == 2)
         #expect(up.transactions.allSatisfy { $0.xforward.isEmpty })  // XFORWARD not offered, not sent
-        // A different message: both sent; the same message again: both skipped by the journal.
+        // A different message: both sent; the same bytes again after a complete success are a new
+        // submission, not a retry (only partial failures are journaled): sent again.
         let (_, d2) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
         #expect(d2.code == 250)
         #expect(up.transactions.count == 4)
         let (_, d3) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
         #expect(d3.code == 250)
-        #expect(up.transactions.count == 4)  // both already delivered: accepted and skipped
+        #expect(up.transactions.count == 6)
     }
 
     @Test func secondUpstreamHostIsTriedWhenTheFirstIsDown() throws {
