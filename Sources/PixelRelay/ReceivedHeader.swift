@@ -38,7 +38,7 @@ public struct ReceivedHeader: Sendable {
     public func encoded(at time: time_t = time(nil)) -> [UInt8] {
         let from = Self.clean(helo ?? "unknown")
         let name = Self.clean(clientName ?? "unknown")
-        let addr = Self.clean(clientAddress)
+        let addr = (clientAddress.contains(":") ? "IPv6:" : "") + Self.clean(clientAddress)
         var s = "Received: from \(from) (\(name) [\(addr)])\r\n"
         s += "\tby \(Self.clean(byHost)) (pixelgate) with \(protocolName) id \(Self.clean(sessionID));\r\n"
         s += "\t\(Self.rfc5322Date(time))\r\n"

@@ -21,6 +21,9 @@ final class FakeUpstreamServer: @unchecked Sendable {
     var rejectDataFor: Set<String> = []
     /// Refuse MAIL with this reply line.
     var mailReply: String?
+    /// At the end of DATA: hang up without a reply, or say nothing for this many seconds.
+    var hangUpAtDot = false
+    var stallAtDot: Double = 0
     var extensions = ["PIPELINING", "SIZE 100000000", "8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "XFORWARD NAME ADDR PROTO HELO IDENT"]
 
     var port: Int { listener.address.port }
@@ -102,6 +105,8 @@ final class FakeUpstreamServer: @unchecked Sendable {
                     i += 1
                 }
                 tx.body = out
+                if hangUpAtDot { s.close(); return }
+                if stallAtDot > 0 { Thread.sleep(forTimeInterval: stallAtDot); s.close(); return }
                 if !rejectDataFor.isDisjoint(with: tx.rcpts) {
                     send("554 5.7.1 Rejected by policy")
                 } else {

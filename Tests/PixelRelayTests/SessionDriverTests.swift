@@ -13,6 +13,8 @@ final class ScriptedUpstream: Upstream, @unchecked Sendable {
     var rcptReply: (String) -> SMTPReply = { _ in SMTPReply(250, "2.1.5", "Ok") }
     var dataReply: ([String]) -> SMTPReply = { _ in SMTPReply(250, "2.0.0", "Ok: queued") }
     var failDataWith: UpstreamFailure?
+    /// RCPT answers inside fan-out transactions (defaults to `rcptReply`).
+    var transactionRcptReply: ((String) -> SMTPReply)?
     private(set) var sent: [(rcpts: [String], body: [UInt8])] = []
     private(set) var resets = 0
     private var open: [String] = []
@@ -30,7 +32,7 @@ final class ScriptedUpstream: Upstream, @unchecked Sendable {
     }
     func transaction(from: MailFrom, rcpts: [RcptTo], client: ClientInfo, source: MessageSource) throws(UpstreamFailure) -> TransactionReplies {
         if let f = failDataWith { isAlive = false; throw f }
-        let rr = rcpts.map { rcptReply($0.address) }
+        let rr = rcpts.map { (transactionRcptReply ?? rcptReply)($0.address) }
         let ok = zip(rcpts, rr).filter { $0.1.isPositive }.map { $0.0.address }
         guard !ok.isEmpty else { return TransactionReplies(mail: SMTPReply(250, "2.1.0", "Ok"), rcpts: rr, data: nil) }
         sent.append((ok, source.flattened()))
@@ -261,5 +263,24 @@ final class DrivenSession {
         #expect(try d.cmd("RSET").code == 250)
         #expect(try d.cmd("HELP").code == 214)
         #expect(try d.cmd("QUIT").code == 221)
+    }
+
+    @Test func variantRecipientRefusedInItsOwnTransactionGives451() throws {
+        let up = ScriptedUpstream()
+        up.transactionRcptReply = { $0 == "y@y.org" ? SMTPReply(450, "4.2.1", "Mailbox busy") : SMTPReply(250, "2.1.5", "Ok") }
+        let journal = MemoryJournal()
+        let d = DrivenSession(settings: settings(), upstream: up, planner: PerRecipientPlanner(), journal: journal)
+        _ = try d.read()
+        #expect(try d.cmd("EHLO c").code == 250)
+        #expect(try d.cmd("MAIL FROM:<a@x.org>").code == 250)
+        #expect(try d.cmd("RCPT TO:<x@y.org>").code == 250)
+        #expect(try d.cmd("RCPT TO:<y@y.org>").code == 250)
+        #expect(try d.cmd("DATA").code == 354)
+        try d.send("Subject: x\r\n\r\nbody\r\n.\r\n")
+        let r = try d.read()
+        #expect(r.code == 451 && r.enhanced == "4.3.0")
+        #expect(up.sent.map(\.rcpts) == [["x@y.org"]])
+        #expect(up.resets == 1)  // the MAIL/RCPT transaction opened inline was reset before fanning out
+        #expect(journal.count == 1)
     }
 }
