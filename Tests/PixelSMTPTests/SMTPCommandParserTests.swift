@@ -103,6 +103,10 @@ func refusal(_ s: String) -> String {
         #expect(refusal("MAIL FROM:<a@b.c> ENVID=" + String(repeating: "x", count: 101)) == "501 5.5.4")
         #expect(refusal("MAIL FROM:<a@b.c>SIZE=1") == "501 5.5.4")
         #expect(refusal("MAIL FROM:<a@b.c> SIZE=1=2") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH=a+zz") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH") == "501 5.5.4")
+        #expect(refusal("MAIL FROM:<a@b.c> AUTH=alice+40b.c") == "ok")
+        #expect(refusal("MAIL FROM:<postmaster>") == "501 5.1.7")
         if case .mail(let m) = parsed("MAIL FROM:<a@b.c> SIZE=99999999999999999999999") {
             #expect(m.size == Int.max)
         } else {
@@ -174,6 +178,23 @@ func refusal(_ s: String) -> String {
         #expect(refusal("XFORWARD NAME") == "501 5.5.4")
         #expect(refusal("XFORWARD NAME=a+0Db") == "501 5.5.4")
         #expect(refusal("XFORWARD NAME=a+G1") == "501 5.5.4")
+    }
+
+    @Test func linesRealClientsSend() {
+        // Postfix's smtp/lmtp client, swaks and common MUAs.
+        let lines = [
+            "EHLO mail.sender.example", "LHLO mail.sender.example",
+            "XFORWARD NAME=localhost ADDR=127.0.0.1 PORT=41234 HELO=client.example IDENT=4Xyz12AbCdF PROTO=ESMTP SOURCE=LOCAL",
+            "XFORWARD NAME=[UNAVAILABLE] ADDR=IPV6:2001:db8::1 LOGIN=alice",
+            "MAIL FROM:<bounce+123@lists.example> SIZE=48213 BODY=8BITMIME",
+            "MAIL FROM:<> SIZE=2048 RET=HDRS ENVID=msg-1+2B2",
+            "MAIL FROM:<sender@example.com> SIZE=100 BODY=8BITMIME SMTPUTF8",
+            "RCPT TO:<r@example.com> NOTIFY=FAILURE,DELAY ORCPT=rfc822;r@example.com",
+            "RCPT TO:<r@example.com> ORCPT=utf-8;r@example.com",
+            "MAIL FROM: <outlook@example.com>", "rcpt to: <x@y.example>",
+            "AUTH PLAIN AHVzZXIAcGFzcw==", "AUTH LOGIN dXNlcg==",
+        ]
+        for line in lines { #expect(refusal(line) == "ok", "\(line)") }
     }
 
     @Test func neverTrapsOnRandomLines() {
