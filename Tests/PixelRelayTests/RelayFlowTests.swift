@@ -361,4 +361,23 @@ import PixelSMTP
             #expect(got.hasSuffix("X-Test-Variant: \(t.rcpts[0])\r\n" + body))
         }
     }
+
+    @Test(arguments: [false, true])
+    func refusedDataCommandIsRelayedAndTheNextMessageGoesThrough(fanOut: Bool) throws {
+        let up = try FakeUpstreamServer()
+        up.refuseDataCommand = true
+        defer { up.stop() }
+        let server = try RelayTestSupport.server(RelayTestSupport.settings(upstreamPort: up.port),
+                                                 planner: fanOut ? PerRecipientPlanner() as any VariantPlanner : PassThroughPlanner())
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let to = fanOut ? ["b@example.net", "c@example.net"] : ["b@example.net"]  // two variants: pipelined transactions
+        let (_, d) = try send(c, to: to, body: message)
+        #expect(d.code == 554 && d.enhanced == "5.7.0")
+        up.refuseDataCommand = false
+        let (_, d2) = try send(c, to: to, body: message)
+        #expect(d2.code == 250)
+        #expect(up.transactions.count == to.count)
+    }
 }
