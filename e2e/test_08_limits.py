@@ -6,7 +6,7 @@ from __future__ import annotations
 import time
 
 from mailutil import assert_still_relays, make_message, new_msgid
-from rawsmtp import ConnectionClosed, RawSMTP, dot_stuff
+from rawsmtp import RawSMTP, dot_stuff
 
 
 def session(port: int) -> RawSMTP:

@@ -175,7 +175,10 @@ def test_memory_per_session_is_bounded(pixelgate, sink):
     grows by far less than the 48 MB in flight (bodies go to the unlinked spool file)."""
     sessions, size = 8, 6 * 1024 * 1024
     pg = pixelgate('[server]\nspool_memory_limit = "1M"\n')
-    message = big_message(new_msgid(), size)
+    template_id = new_msgid()
+    template = big_message(template_id, size)
+    # distinct Message-IDs: identical bytes from the same sender would be journal duplicates
+    messages = [template.replace(template_id.encode(), new_msgid().encode(), 1) for _ in range(sessions)]
     baseline = anon_rss_kb(pg.proc.pid)
     peak = [baseline]
     done = threading.Event()
@@ -188,12 +191,12 @@ def test_memory_per_session_is_bounded(pixelgate, sink):
     sampler.start()
     errors: list[BaseException] = []
 
-    def client():
+    def client(message: bytes):
         try:
             assert send(pg.port, "sender@example.org", ["a@example.net"], message, timeout=120) == {}
         except BaseException as e:
             errors.append(e)
-    clients = [threading.Thread(target=client) for _ in range(sessions)]
+    clients = [threading.Thread(target=client, args=(m,)) for m in messages]
     for t in clients:
         t.start()
     for t in clients:

@@ -4,16 +4,18 @@ What must hold: HELO-only clients are served; VRFY gets 252; bad sequences get 5
 verbs 500/502; RSET really drops the transaction (upstream never delivers to its recipients);
 several transactions in one session each reach upstream with their own recipients only;
 pipelined commands get their replies in order; commands pipelined after STARTTLS are discarded
-(CVE-2011-0411 style injection); `[tls] policy = "encrypt"` requires STARTTLS before MAIL.
+(CVE-2011-0411 style injection); `[tls] policy = "encrypt"` requires STARTTLS before MAIL and
+`verify` a client certificate signed by ca_file; no descriptor leaks.
 """
 from __future__ import annotations
 
 import os
 import socket
+import ssl
 import time
 
 from mailutil import make_message, new_msgid, send
-from peers import wait_until
+from peers import make_dir, make_self_signed_cert, wait_until
 from rawsmtp import ConnectionClosed, RawSMTP, dot_stuff
 
 
@@ -171,3 +173,33 @@ def test_no_descriptor_leak(pixelgate, sink, tls_files):
     wait_until(lambda: open_fds(pg.proc.pid) <= before + 2, 15,
                f"descriptors to return to about {before} (now {open_fds(pg.proc.pid)})")
     assert pg.alive()
+
+
+def test_inbound_tls_verify_requires_client_certificate(pixelgate, sink, tls_files, workdir):
+    cert, key = tls_files
+    client_cert, client_key = make_self_signed_cert(make_dir(workdir / "client-cert"), cn="postfix-client.example.test")
+    pg = pixelgate(f'[tls]\ncert = "{cert}"\nkey = "{key}"\npolicy = "verify"\nca_file = "{client_cert}"\n')
+
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    try:
+        assert c.starttls().code == 220
+        c.ehlo()
+        r = c.cmd("MAIL FROM:<sender@example.org>")
+        assert r.code >= 500, f"a client without a certificate must not get a transaction: {r}"
+    except (ssl.SSLError, ConnectionClosed, OSError):
+        pass                                            # handshake refused: the expected outcome
+    c.close()
+
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    assert c.starttls(client_cert=(str(client_cert), str(client_key))).code == 220
+    c.ehlo()
+    msgid = new_msgid()
+    assert c.cmd("MAIL FROM:<sender@example.org>").code == 250
+    assert c.cmd("RCPT TO:<a@example.net>").code == 250
+    assert c.data(dot_stuff(make_message(msgid)))[0].code == 250
+    c.quit()
+    msgs = sink.wait_messages(1)
+    assert len(msgs) == 1 and msgid in msgs[0].header("Message-ID")
+    assert pg.events("tls", client_cert="verified"), "the tls log line must say the client certificate was verified"

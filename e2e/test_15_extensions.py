@@ -119,3 +119,43 @@ def test_nul_bytes_and_empty_message(pixelgate, sink):
     msgs = sink.wait_messages(1)
     with_nul = [m for m in msgs if msgid in m.header("Message-ID")]
     assert len(with_nul) == 1 and b"before\x00after\n\x00\n" in with_nul[0].message, "NUL is data and passes unchanged"
+
+
+def test_upstream_closed_between_transactions(pixelgate, fake_upstream):
+    """Upstream hangs up after each message (short idle timeout): the next transaction of the same
+    inbound session must reach upstream on a new connection."""
+    up = fake_upstream(close_after_data=True)
+    pg = pixelgate(upstream=up.address)
+    c = RawSMTP("127.0.0.1", pg.port)
+    c.ehlo()
+    msgids = [new_msgid() for _ in range(3)]
+    for msgid in msgids:
+        assert c.cmd("MAIL FROM:<sender@example.org>").code == 250
+        assert c.cmd("RCPT TO:<a@example.net>").code == 250
+        r = c.data(dot_stuff(make_message(msgid)))[0]
+        assert r.code == 250, f"after upstream closed its idle connection: {r}"
+    c.quit()
+    assert [t.header("Message-ID")[0] for t in up.delivered()] == msgids
+    assert up.sessions >= 3
+
+
+def test_upstream_without_esmtp(pixelgate, make_sink):
+    sink = make_sink(["-e"])             # smtp-sink refuses EHLO: the relay must fall back to HELO
+    pg = pixelgate(upstream=sink.address)
+    msgid = new_msgid()
+    assert send(pg.port, "sender@example.org", ["a@example.net"], make_message(msgid)) == {}
+    m = sink.wait_messages(1)[0]
+    assert msgid in m.header("Message-ID")
+    assert m.proto == "SMTP", f"upstream session should be plain SMTP after HELO: {m.proto}"
+
+
+def test_upstream_without_8bitmime(pixelgate, make_sink):
+    sink = make_sink(["-8"])
+    pg = pixelgate(upstream=sink.address)
+    msgid = new_msgid()
+    body = [b"caf\xc3\xa9"]
+    assert send(pg.port, "sender@example.org", ["a@example.net"], make_message(msgid, body_lines=body),
+                mail_options=["BODY=8BITMIME"]) == {}
+    m = sink.wait_messages(1)[0]
+    assert "BODY=" not in m.mail_args.upper(), f"BODY= must not go to an upstream without 8BITMIME: {m.mail_args}"
+    assert m.message.endswith(b"caf\xc3\xa9\n")

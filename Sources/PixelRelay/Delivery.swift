@@ -4,7 +4,9 @@
 // - a single variant covering every recipient reuses the transaction opened at MAIL/RCPT time;
 //   otherwise that transaction is reset and each variant is its own transaction (MAIL, its RCPTs,
 //   DATA) on the same upstream session;
-// - after upstream accepts a variant, its recipients are marked in the journal;
+// - when some recipients failed (SMTP), those upstream accepted are marked in the journal, so the
+//   client's retry skips them, and so are the ones a retry delivers; a first attempt that fully
+//   succeeds, or an LMTP delivery, records nothing;
 // - a connection failure makes every recipient not yet answered get the failure's 4xx;
 // - `aggregate`: 250 when every recipient was accepted, the failure itself when all failed the same
 //   way, else 451 4.3.0 (LMTP answers each recipient instead).
@@ -36,6 +38,9 @@ public struct DeliveryRequest {
     public var message: UnsafeRawBufferPointer
     /// When the inbound transaction started (MAIL), for `delay_ms`.
     public var started: Deadline
+    /// Record delivered recipients when some others failed (SMTP: the client retries the whole
+    /// message); false for LMTP, whose per-recipient replies make the client retry only failures.
+    public var journalPartialFailures = true
 
     public init(variants: [PlannedVariant], recipients: [InboundRecipient], mailFrom: MailFrom, openTransaction: Bool,
                 client: ClientInfo, messageKey: String, received: [UInt8], message: UnsafeRawBufferPointer, started: Deadline) {
@@ -69,6 +74,7 @@ public enum Delivery {
                            log: Logger, addresses: AddressLogMode) -> (replies: [SMTPReply], outcomes: [RecipientOutcome]) {
         let n = req.recipients.count
         var replies = [SMTPReply?](repeating: nil, count: n)
+        var skippedByJournal = [Bool](repeating: false, count: n)
         var variantOf = [String](repeating: "", count: n)
         for v in req.variants { for i in v.recipients where i >= 0 && i < n { variantOf[i] = v.label } }
 
@@ -79,6 +85,7 @@ public enum Delivery {
                 do {
                     if try journal.wasDelivered(messageKey: req.messageKey, recipient: req.recipients[i].rcpt.address) {
                         replies[i] = SMTPReply(250, "2.0.0", "Ok: already delivered")
+                        skippedByJournal[i] = true
                         skipped.append(i)
                     }
                 } catch {
@@ -95,6 +102,7 @@ public enum Delivery {
         let pending = req.variants.map { v in (v, v.recipients.filter { replies[$0] == nil }) }.filter { !$0.1.isEmpty }
         let reuse = req.openTransaction && pending.count == 1 && pending[0].1.count == n
         var failure: UpstreamFailure?
+        var newlyDelivered: [Int] = []
         if req.openTransaction && !reuse && upstream.isAlive {
             do throws(UpstreamFailure) { try upstream.reset() } catch { failure = error }
         }
@@ -119,14 +127,7 @@ public enum Delivery {
                 for i in members { replies[i] = error.reply }
                 log.error("error", metadata: ["what": "upstream", "variant": .string(variant.label), "error": .string(error.description)])
             }
-            let delivered = members.filter { replies[$0]?.isPositive == true }
-            if let journal, !delivered.isEmpty {
-                do {
-                    try journal.markDelivered(messageKey: req.messageKey, recipients: delivered.map { req.recipients[$0].rcpt.address })
-                } catch {
-                    log.error("error", metadata: ["what": "journal write", "error": .string("\(error)")])
-                }
-            }
+            newlyDelivered += members.filter { replies[$0]?.isPositive == true }
             // One `relayed` line per variant (per distinct reply when upstream answered recipients differently).
             var groups: [(SMTPReply, [Int])] = []
             for i in members {
@@ -144,6 +145,18 @@ public enum Delivery {
             }
         }
         let final = replies.map { $0 ?? SMTPReply.tempfail("Not attempted") }
+        // Only a partial failure makes the client retry this very message: journal what was delivered
+        // (one fsync per message), and keep journaling the retries of a message already in the journal.
+        // A first attempt that succeeds completely records nothing, so identical independent
+        // submissions are not mistaken for retries.
+        let isRetry = replies.indices.contains { skippedByJournal[$0] }
+        if req.journalPartialFailures, let journal, !newlyDelivered.isEmpty, isRetry || !final.allSatisfy(\.isPositive) {
+            do {
+                try journal.markDelivered(messageKey: req.messageKey, recipients: newlyDelivered.map { req.recipients[$0].rcpt.address })
+            } catch {
+                log.error("error", metadata: ["what": "journal write", "error": .string("\(error)")])
+            }
+        }
         let outcomes = (0..<n).map { i in
             RecipientOutcome(recipient: i, variant: variantOf[i], code: final[i].code, text: Self.describe(final[i]))
         }

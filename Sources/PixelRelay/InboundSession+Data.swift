@@ -126,9 +126,10 @@ extension InboundSession {
             helo: known("HELO") ?? state.heloName, clientName: known("NAME"),
             clientAddress: known("ADDR") ?? peer.host, byHost: settings.hostname,
             protocolName: protocolName, sessionID: id).encoded()
-        let req = DeliveryRequest(variants: variants, recipients: recipients, mailFrom: mailFrom,
+        var req = DeliveryRequest(variants: variants, recipients: recipients, mailFrom: mailFrom,
                                   openTransaction: upstreamInTransaction, client: clientInfo, messageKey: key,
                                   received: received, message: message, started: transactionStart)
+        req.journalPartialFailures = mode == .smtp
         let (replies, outcomes) = Delivery.run(req, upstream: up, journal: env.journal, log: log,
                                                addresses: settings.addressLogMode)
         upstreamInTransaction = false

@@ -191,9 +191,8 @@ public final class InboundSession: @unchecked Sendable {
         try flush()
         let deadline = Deadline.after(seconds: timeout)
         while true {
-            if allowDrain && env.isDraining() && state.state == .greeted || allowDrain && env.isDraining() && state.state == .connected {
-                return nil
-            }
+            let idle = state.state == .greeted || state.state == .connected
+            if allowDrain && idle && env.isDraining() { return nil }
             let n = try readSome(until: min(deadline, .after(seconds: 1)), final: deadline)
             if n == 0 { continue }
             framer.append(readBuffer[0..<n])

@@ -169,7 +169,10 @@ public final class SMTPUpstream: Upstream {
 
     public func data(_ source: MessageSource) throws(UpstreamFailure) -> SMTPReply {
         let r = try command("DATA", timeout: settings.commandTimeout)
-        guard r.code == 354 else { return r }
+        guard r.code == 354 else {
+            if isAlive { try reset() }  // the transaction is still open upstream
+            return r
+        }
         return try sendBody(source)
     }
 
@@ -199,19 +202,23 @@ public final class SMTPUpstream: Upstream {
             if !r.isPositive && xfFailed == nil { xfFailed = r }
         }
         var m = try readReply(timeout: settings.commandTimeout)
+        let mailAccepted = m.isPositive
         if let xfFailed, m.isPositive { m = xfFailed }
         var rr: [SMTPReply] = []
         for _ in rcpts { rr.append(try readReply(timeout: settings.commandTimeout)) }
         let d = try readReply(timeout: settings.commandTimeout)
         if d.code == 354 {
             if !m.isPositive || !rr.contains(where: \.isPositive) {
-                // Upstream said 354 with no valid recipient: end the empty message, deliver nothing.
-                try send(Array(".\r\n".utf8), timeout: settings.commandTimeout)
-                _ = try readReply(timeout: settings.dataTimeout)
+                // 354 although nothing should be sent: hang up rather than risk delivering an empty
+                // message; upstream discards the unfinished transaction.
+                isAlive = false
+                stream.close()
                 return TransactionReplies(mail: m, rcpts: rr, data: nil)
             }
             return TransactionReplies(mail: m, rcpts: rr, data: try sendBody(source))
         }
+        // DATA refused: a MAIL that was accepted left a transaction open upstream.
+        if mailAccepted && isAlive { try reset() }
         if m.isPositive && rr.contains(where: \.isPositive) {
             // DATA itself refused: that is the answer for every accepted recipient.
             return TransactionReplies(mail: m, rcpts: rr, data: d)

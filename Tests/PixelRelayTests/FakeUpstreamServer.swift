@@ -21,6 +21,11 @@ final class FakeUpstreamServer: @unchecked Sendable {
     var rejectDataFor: Set<String> = []
     /// Refuse MAIL with this reply line.
     var mailReply: String?
+    /// At the end of DATA: hang up without a reply, or say nothing for this many seconds.
+    var hangUpAtDot = false
+    /// Refuse the DATA command itself with 554.
+    var refuseDataCommand = false
+    var stallAtDot: Double = 0
     var extensions = ["PIPELINING", "SIZE 100000000", "8BITMIME", "DSN", "ENHANCEDSTATUSCODES", "XFORWARD NAME ADDR PROTO HELO IDENT"]
 
     var port: Int { listener.address.port }
@@ -59,6 +64,7 @@ final class FakeUpstreamServer: @unchecked Sendable {
         send("220 fake.upstream ESMTP")
         var tx = RecordedTransaction(mailFrom: "", rcpts: [], body: [], xforward: [])
         var xf: [String] = []
+        var inTransaction = false
         while let l = line() {
             let u = l.uppercased()
             if u.hasPrefix("EHLO") {
@@ -70,6 +76,8 @@ final class FakeUpstreamServer: @unchecked Sendable {
                 send("250 2.0.0 Ok")
             } else if u.hasPrefix("MAIL FROM:") {
                 if let r = mailReply { send(r); continue }
+                if inTransaction { send("503 5.5.1 Error: nested MAIL command"); continue }
+                inTransaction = true
                 tx = RecordedTransaction(mailFrom: l, rcpts: [], body: [], xforward: xf)
                 xf = []
                 send("250 2.1.0 Ok")
@@ -80,6 +88,7 @@ final class FakeUpstreamServer: @unchecked Sendable {
                 send("250 2.1.5 Ok")
             } else if u == "DATA" {
                 if tx.rcpts.isEmpty { send("554 5.5.1 Error: no valid recipients"); continue }
+                if refuseDataCommand { send("554 5.7.0 Error: DATA refused"); continue }
                 send("354 go ahead")
                 let end = Array("\r\n.\r\n".utf8)
                 var body: [UInt8] = []
@@ -102,6 +111,9 @@ final class FakeUpstreamServer: @unchecked Sendable {
                     i += 1
                 }
                 tx.body = out
+                inTransaction = false
+                if hangUpAtDot { s.close(); return }
+                if stallAtDot > 0 { Thread.sleep(forTimeInterval: stallAtDot); s.close(); return }
                 if !rejectDataFor.isDisjoint(with: tx.rcpts) {
                     send("554 5.7.1 Rejected by policy")
                 } else {
@@ -109,6 +121,7 @@ final class FakeUpstreamServer: @unchecked Sendable {
                     send("250 2.0.0 Ok: queued")
                 }
             } else if u == "RSET" {
+                inTransaction = false
                 send("250 2.0.0 Ok")
             } else if u == "QUIT" {
                 send("221 2.0.0 Bye")

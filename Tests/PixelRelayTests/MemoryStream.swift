@@ -22,7 +22,7 @@ final class MemoryPipe: @unchecked Sendable {
         }
         if bytes.isEmpty { return 0 }
         let n = min(buf.count, bytes.count)
-        buf.copyMemory(from: UnsafeRawBufferPointer(start: bytes, count: n))
+        bytes.withUnsafeBytes { buf.copyMemory(from: UnsafeRawBufferPointer(rebasing: $0[0..<n])) }
         bytes.removeFirst(n)
         return n
     }

@@ -80,6 +80,10 @@ import PixelSMTP
         let txs = up.transactions
         #expect(txs.count == 3)
         #expect(txs.last?.rcpts == ["y@example.net"])
+        // A third identical attempt delivers nothing more: the retry's delivery was journaled too.
+        let (_, d3) = try send(c, to: ["x@example.net", "y@example.net", "z@example.net"], body: message)
+        #expect(d3.code == 250)
+        #expect(up.transactions.count == 3)
     }
 
     @Test func allRejectedTheSameWayRelaysTheFailure() throws {
@@ -269,7 +273,7 @@ import PixelSMTP
         a.close()
     }
 
-    @Test func fanOutWithoutUpstreamPipeliningAndJournalSkipsRepeats() throws {
+    @Test func fanOutWithoutUpstreamPipeliningAndIdenticalResubmission() throws {
         let up = try FakeUpstreamServer()
         up.extensions = ["8BITMIME", "ENHANCEDSTATUSCODES"]
         defer { up.stop() }
@@ -282,12 +286,98 @@ import PixelSMTP
         #expect(d.code == 250)
         #expect(up.transactions.count == 2)
         #expect(up.transactions.allSatisfy { $0.xforward.isEmpty })  // XFORWARD not offered, not sent
-        // A different message: both sent; the same message again: both skipped by the journal.
+        // A different message: both sent; the same bytes again after a complete success are a new
+        // submission, not a retry (only partial failures are journaled): sent again.
         let (_, d2) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
         #expect(d2.code == 250)
         #expect(up.transactions.count == 4)
         let (_, d3) = try send(c, to: ["x@example.net", "z@example.net"], body: message + "more\r\n")
         #expect(d3.code == 250)
-        #expect(up.transactions.count == 4)  // both already delivered: accepted and skipped
+        #expect(up.transactions.count == 6)
+    }
+
+    @Test func secondUpstreamHostIsTriedWhenTheFirstIsDown() throws {
+        let up = try FakeUpstreamServer()
+        defer { up.stop() }
+        let dead = try Listener.bind(host: "127.0.0.1", port: 0)
+        let deadPort = dead.address.port
+        _ = consume dead
+        var s = RelayTestSupport.settings(upstreamPort: nil)
+        s.upstream.target = .hosts([("127.0.0.1", deadPort), ("127.0.0.1", up.port)])
+        let server = try RelayTestSupport.server(s)
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let (_, d) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d.code == 250)
+        #expect(up.transactions.count == 1)
+    }
+
+    @Test(arguments: [false, true])
+    func upstreamHangupOrStallAtEndOfDataGives4xx(stall: Bool) throws {
+        let up = try FakeUpstreamServer()
+        if stall { up.stallAtDot = 3 } else { up.hangUpAtDot = true }
+        defer { up.stop() }
+        var s = RelayTestSupport.settings(upstreamPort: up.port)
+        s.upstream.dataTimeout = 1
+        let journal = MemoryJournal()
+        let server = try RelayTestSupport.server(s, journal: journal)
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let start = Deadline.now()
+        let (_, d) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d.code == 451 && d.enhanced == "4.4.2")
+        #expect(start.elapsedMillis < 2900)
+        #expect(journal.count == 0)
+        // The session is still usable: the next MAIL opens a fresh upstream session.
+        up.hangUpAtDot = false
+        up.stallAtDot = 0
+        let (_, d2) = try send(c, to: ["b@example.net"], body: message)
+        #expect(d2.code == 250)
+    }
+
+    @Test func largeMessageSpooledToDiskArrivesIntact() throws {
+        let up = try FakeUpstreamServer()
+        defer { up.stop() }
+        var s = RelayTestSupport.settings(upstreamPort: up.port)
+        s.spoolMemoryLimit = 4096
+        let server = try RelayTestSupport.server(s, planner: PerRecipientPlanner())
+        defer { server.stop() }
+        var rng = SystemRandomNumberGenerator()
+        var body = "Subject: big\r\n\r\n"
+        for i in 0..<4000 {
+            let n = Int.random(in: 0..<90, using: &rng)
+            body += (i % 7 == 0 ? "." : "") + String(repeating: "x", count: n) + "\(i)\r\n"
+        }
+        let stuffed = body.replacingOccurrences(of: "\r\n.", with: "\r\n..")
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let (_, d) = try send(c, to: ["b@example.net", "c@example.net"], body: stuffed)
+        #expect(d.code == 250)
+        #expect(up.transactions.count == 2)
+        for t in up.transactions {
+            let got = String(decoding: t.body, as: UTF8.self)
+            #expect(got.hasSuffix("X-Test-Variant: \(t.rcpts[0])\r\n" + body))
+        }
+    }
+
+    @Test(arguments: [false, true])
+    func refusedDataCommandIsRelayedAndTheNextMessageGoesThrough(fanOut: Bool) throws {
+        let up = try FakeUpstreamServer()
+        up.refuseDataCommand = true
+        defer { up.stop() }
+        let server = try RelayTestSupport.server(RelayTestSupport.settings(upstreamPort: up.port),
+                                                 planner: fanOut ? PerRecipientPlanner() as any VariantPlanner : PassThroughPlanner())
+        defer { server.stop() }
+        let c = try TestClient(port: server.addresses[0].port)
+        _ = try c.read()
+        let to = fanOut ? ["b@example.net", "c@example.net"] : ["b@example.net"]  // two variants: pipelined transactions
+        let (_, d) = try send(c, to: to, body: message)
+        #expect(d.code == 554 && d.enhanced == "5.7.0")
+        up.refuseDataCommand = false
+        let (_, d2) = try send(c, to: to, body: message)
+        #expect(d2.code == 250)
+        #expect(up.transactions.count == to.count)
     }
 }
