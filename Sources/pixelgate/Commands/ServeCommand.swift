@@ -68,6 +68,7 @@ struct Serve: ParsableCommand {
         }
         let server = RelayServer(environment: env, listeners: listeners)
         server.start()
+        AppWiring.startPruning(cfg, log: log)
         let queue = DispatchQueue(label: "pixelgate.signals")
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT, SIGHUP] {
@@ -101,7 +102,7 @@ struct Serve: ParsableCommand {
         } catch let e as CredentialsError {
             throw CLIError("pixelgate: \(e.description)")
         }
-        return RelayEnvironment(settings: settings, planner: RelayWiring.selectPlanner(cfg, log: log),
+        return RelayEnvironment(settings: settings, planner: try RelayWiring.selectPlanner(cfg, log: log),
                                 journal: try journal ?? RelayWiring.makeJournal(cfg), connector: try RelayWiring.connector(settings))
     }
 

@@ -5,6 +5,7 @@
 // backend or its location changed; a store that cannot be opened at start is a startup error
 // naming the cause (a store that goes down later follows `on_store_error`).
 import Foundation
+import Logging
 import PixelPolicy
 import PixelRelay
 import PixelStore
@@ -41,8 +42,22 @@ enum AppWiring {
         }
     }
 
-    /// The relay's delivery journal, kept in the consent store.
-    static func journal(_ cfg: PixelgateConfig) throws -> any DeliveryJournal {
-        StoreDeliveryJournal(store: try store(cfg))
+    /// Prunes delivery records past `retention` and journal rows past `journal_retention`, now and
+    /// then every `interval` seconds, on a background queue, for as long as the process runs.
+    static func startPruning(_ cfg: PixelgateConfig, every interval: Double = 3600, log: Logger) {
+        let queue = DispatchQueue(label: "pixelgate.prune")
+        @Sendable func prune() {
+            do {
+                let store = try store(cfg)
+                let r = try store.prune(now: Date())
+                if r.deliveries + r.journal > 0 {
+                    log.info("prune", metadata: ["deliveries": "\(r.deliveries)", "journal": "\(r.journal)"])
+                }
+            } catch {
+                log.warning("error", metadata: ["what": "prune", "error": .string("\(error)")])
+            }
+            queue.asyncAfter(deadline: .now() + interval) { prune() }
+        }
+        queue.async { prune() }
     }
 }

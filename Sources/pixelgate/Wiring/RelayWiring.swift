@@ -1,26 +1,25 @@
 // RelayWiring: turns the parsed config into the relay's runtime parts: RelaySettings (with TLS
 // contexts and credentials loaded from their files), the upstream connector, the planner, and the
-// delivery journal. Contract: every file problem is a CLIError naming the file; `makePlanner` is
-// the single place the integrator swaps in the tracker engine; the file journal is a stop-gap until
-// the consent store's journal is wired (append-only `journal.log` in the state dir).
+// delivery journal. Contract: every file problem is a CLIError naming the file; the planner is the
+// tracker engine over the consent store, and the delivery journal lives in that store (AppWiring).
 import Foundation
 import Logging
 import PixelNet
 import PixelRelay
 
 enum RelayWiring {
-    /// The planner used by `serve` (the integrator replaces this with the engine's planner).
-    static func makePlanner(_ cfg: PixelgateConfig) -> any VariantPlanner {
-        PassThroughPlanner()
+    /// The planner used by `serve`: the tracker engine over the consent store (AppWiring).
+    static func makePlanner(_ cfg: PixelgateConfig) throws -> any VariantPlanner {
+        try AppWiring.planner(cfg)
     }
 
     /// `makePlanner`, or the test-only per-recipient planner, wrapped for `shadow = true`.
-    static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) -> any VariantPlanner {
+    static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) throws -> any VariantPlanner {
         if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.environmentValue {
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
             return TestVariantPlanner()
         }
-        let p = makePlanner(cfg)
+        let p = try makePlanner(cfg)
         return cfg.relay.shadow ? ShadowPlanner(inner: p) : p
     }
 
@@ -80,9 +79,9 @@ enum RelayWiring {
         }
     }
 
-    /// The delivery journal (stop-gap: a file in the state dir).
+    /// The delivery journal, kept in the consent store (`delivery_journal`).
     static func makeJournal(_ cfg: PixelgateConfig) throws -> any DeliveryJournal {
-        try FileDeliveryJournal(path: cfg.common.stateDir + "/journal.log")
+        StoreDeliveryJournal(store: try AppWiring.store(cfg))
     }
 }
 
@@ -100,61 +99,5 @@ struct ShadowPlanner: VariantPlanner {
 
     func finished(recipients: [PlannedRecipient], outcomes: [RecipientOutcome], context: MessageContext) {
         inner.finished(recipients: recipients, outcomes: outcomes, context: context)
-    }
-}
-
-/// Append-only journal file: one `<unix-time> <message-key> <recipient>` line per delivered
-/// recipient, fsync'd before the relay answers; loaded at start, entries older than 7 days pruned.
-final class FileDeliveryJournal: DeliveryJournal, @unchecked Sendable {
-    static let retention: TimeInterval = 7 * 86400
-    private let lock = NSLock()
-    private var entries: Set<String> = []
-    private let fd: Int32
-
-    init(path: String) throws {
-        let cutoff = Date().timeIntervalSince1970 - Self.retention
-        var kept: [String] = []
-        if let text = try? String(contentsOfFile: path, encoding: .utf8) {
-            for line in text.split(separator: "\n") {
-                let parts = line.split(separator: " ", maxSplits: 2)
-                guard parts.count == 3, let t = Double(parts[0]) else { continue }
-                if t >= cutoff {
-                    kept.append(String(line))
-                    entries.insert("\(parts[1]) \(parts[2])")
-                }
-            }
-            // Rewrite without the expired entries (atomically).
-            let tmp = path + ".tmp"
-            try (kept.map { $0 + "\n" }.joined()).write(toFile: tmp, atomically: false, encoding: .utf8)
-            guard rename(tmp, path) == 0 else { throw CLIError("pixelgate: cannot rewrite \(path)") }
-        }
-        fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0o600)
-        guard fd >= 0 else { throw CLIError("pixelgate: cannot open journal \(path): \(String(cString: strerror(errno)))") }
-    }
-
-    deinit { close(fd) }
-
-    func wasDelivered(messageKey: String, recipient: String) throws -> Bool {
-        lock.lock(); defer { lock.unlock() }
-        return entries.contains("\(messageKey) \(recipient)")
-    }
-
-    func markDelivered(messageKey: String, recipients: [String]) throws {
-        let now = Int(Date().timeIntervalSince1970)
-        let clean = recipients.map { $0.filter { $0 != "\n" && $0 != "\r" } }
-        let text = clean.map { "\(now) \(messageKey) \($0)\n" }.joined()
-        lock.lock(); defer { lock.unlock() }
-        let bytes = Array(text.utf8)
-        var off = 0
-        while off < bytes.count {
-            let n = bytes[off...].withUnsafeBytes { write(fd, $0.baseAddress, $0.count) }
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw CLIError("pixelgate: journal write: \(String(cString: strerror(errno)))")
-            }
-            off += n
-        }
-        guard fsync(fd) == 0 else { throw CLIError("pixelgate: journal fsync: \(String(cString: strerror(errno)))") }
-        for r in clean { entries.insert("\(messageKey) \(r)") }
     }
 }
