@@ -5,7 +5,8 @@
 // ResourceExtractor. Conditional comments `<!--[if mso]>…<![endif]-->` are tokenized too (Outlook
 // renders them); downlevel-revealed `<![if !mso]>` is a bogus comment whose content is ordinary markup.
 // `<style>` content goes through CSSScanner; `<amp-analytics>` JSON config through a URL finder.
-// A small stack of open hidden elements gives `inHiddenWrapper`.
+// A small stack of open hidden elements gives `inHiddenWrapper`. `<noscript>` content is ordinary
+// markup (mail clients run no scripts, so they render it and fetch its images).
 // Guarantees: linear time in the input (each byte is visited a bounded number of times; conditional
 // comment nesting is bounded), no allocation per token on the fast path, never crashes on any input.
 // Not streaming: the input is a whole decoded part.

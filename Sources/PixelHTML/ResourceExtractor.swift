@@ -19,6 +19,7 @@ extension ScanState {
         var purposes: [String]?
         if let pa = tag.attr(.purpose) {
             out.purposeAttributes.append(pa.whole)
+            out.purposeAttributes.append(contentsOf: tag.extraPurposes)
             purposes = tokens(pa.value)
         }
         lastPurposes = purposes

@@ -99,6 +99,10 @@ import Testing
         #expect(s.purposeAttributes.count == 2)
         #expect(applied(html, s.purposeAttributes.map { HTMLEdit.delete($0) }) == "<img src=\"/p.gif\" alt=\"\"><div>t</div>")
         #expect(scanOf("<img src=/q.gif>").resources[0].declaredPurposes == nil)
+        let dup = "<img src=/d.gif data-tracking-purpose=a data-tracking-purpose=\"b\">"
+        let ds = scanOf(dup)
+        #expect(ds.resources[0].declaredPurposes == ["a"])
+        #expect(applied(dup, ds.purposeAttributes.map { HTMLEdit.delete($0) }) == "<img src=/d.gif>")
     }
 
     @Test func hiddenWrapperStack() {
