@@ -31,6 +31,18 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
         for u in opens { #expect(signatureID(u) != nil, "\(u)") }
     }
 
+    @Test func urlParsingLikeBrowsers() {
+        #expect(signatureID("https:\\\\t.brand.test\\wf\\open?upn=abc") == "sendgrid-open")
+        #expect(signatureID(" https://t.brand.\ntest/wf/op\ten?upn=abc ") == "sendgrid-open")
+        #expect(signatureID("https:t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("https:///t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("//t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("HTTPS://T.BRAND.TEST/WF/OPEN?upn=abc") == "sendgrid-open")
+        #expect(URLParts("https://user:pw@Host.Test:8443/p?q#f") == { var u = URLParts(""); u.scheme = "https"; u.host = "host.test"; u.pathAndQuery = "/p?q"; return u }())
+        #expect(URLParts("/relative/wf/open?upn=x").isRemote == false)
+        #expect(URLParts("cid:x@y").isRemote == false)
+    }
+
     @Test func contentAndClickShapesDoNotMatch() {
         let content = [
             "https://u1.brand.test/ls/click?upn=abc", "https://x.brand.test/track/click?u=1&id=2",
