@@ -54,6 +54,10 @@ struct ScanState {
     var ampAnalyticsPending: Int?
     /// Most open elements waiting for an end tag; beyond it a removal is the start tag alone.
     static let maxPending = 1024
+    /// Class names hidden by top-level `<style>` rules (lower-cased).
+    var hiddenClasses: Set<String> = []
+    /// Most hidden class names remembered.
+    static let maxHiddenClasses = 256
     /// Start tag range of the open `<amp-analytics>`, if any.
     var ampAnalytics: (info: ElementInfo, purposes: [String]?)?
     /// Declared purposes of the last start tag handled by the extractor.
