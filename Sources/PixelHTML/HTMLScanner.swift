@@ -54,6 +54,8 @@ struct ScanState {
     var ampAnalyticsPending: Int?
     /// Most open elements waiting for an end tag; beyond it a removal is the start tag alone.
     static let maxPending = 1024
+    /// Most nested hidden elements tracked (deeper ones still count as inside a hidden wrapper).
+    static let maxHiddenDepth = 256
     /// Class names hidden by top-level `<style>` rules (lower-cased).
     var hiddenClasses: Set<String> = []
     /// Most hidden class names remembered.
@@ -209,7 +211,7 @@ struct ScanState {
             if let top = hiddenStack.last, top.nameLength == tag.name.count, top.key == ScanState.key(p, tag.name) {
                 hiddenStack[hiddenStack.count - 1].nested += 1
             }
-            if hiddenSelf.hidesBox && hiddenStack.count < 256 {
+            if hiddenSelf.hidesBox && hiddenStack.count < ScanState.maxHiddenDepth {
                 hiddenStack.append(HiddenOpen(key: ScanState.key(p, tag.name), nameLength: tag.name.count, nested: 0))
             }
         }
