@@ -58,6 +58,8 @@ struct ScanState {
     static let maxHiddenDepth = 256
     /// Hashes (ScanState.classHash) of the class names hidden by top-level `<style>` rules.
     var hiddenClasses: Set<UInt64> = []
+    /// One bit per (hash & 63) of `hiddenClasses`: most class tokens are rejected without hashing the set.
+    var hiddenClassMask: UInt64 = 0
     /// Most hidden class names remembered.
     static let maxHiddenClasses = 256
     /// Start tag range of the open `<amp-analytics>`, if any.

@@ -210,7 +210,9 @@ extension ScanState {
             while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
             let s = i
             while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
-            if i > s && i - s <= 64 && hiddenClasses.contains(ScanState.classHash(p, s..<i)) { return true }
+            guard i > s && i - s <= 64 else { continue }
+            let h = ScanState.classHash(p, s..<i)
+            if hiddenClassMask & (1 << (h & 63)) != 0 && hiddenClasses.contains(h) { return true }
         }
         return false
     }
@@ -220,7 +222,11 @@ extension ScanState {
         if hiddenClasses.count < ScanState.maxHiddenClasses {
             var names = Set<String>()
             CSSScanner.hiddenClasses(p, content, into: &names, limit: ScanState.maxHiddenClasses - hiddenClasses.count)
-            for n in names { hiddenClasses.insert(ScanState.classHash(n)) }
+            for n in names {
+                let h = ScanState.classHash(n)
+                hiddenClasses.insert(h)
+                hiddenClassMask |= 1 << (h & 63)
+            }
         }
         var found = [CSSURL]()
         CSSScanner.scan(p, content, inline: false, into: &found)
