@@ -68,7 +68,7 @@ let package = Package(
         .testTarget(name: "PixelNetTests", dependencies: ["PixelNet"]),
         .testTarget(name: "PixelSMTPTests", dependencies: ["PixelSMTP"]),
         .testTarget(name: "PixelMIMETests", dependencies: ["PixelMIME"]),
-        .testTarget(name: "PixelHTMLTests", dependencies: ["PixelHTML"]),
+        .testTarget(name: "PixelHTMLTests", dependencies: ["PixelHTML"], exclude: ["fixtures"]),
         .testTarget(name: "PixelPolicyTests", dependencies: ["PixelPolicy"]),
         .testTarget(name: "PixelEngineTests", dependencies: ["PixelEngine"], resources: [.copy("golden")]),
         .testTarget(name: "PixelStoreTests", dependencies: ["PixelStore"]),
