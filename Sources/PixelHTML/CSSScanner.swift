@@ -6,6 +6,8 @@
 // Guarantees: linear time, never reads outside the given range, tolerates unterminated strings,
 // comments and blocks; CSS escapes in URLs are undone in `value`.
 
+import Foundation
+
 struct CSSURL {
     enum Kind { case url, `import`, font }
     var kind: Kind
@@ -299,5 +301,48 @@ enum CSSScanner {
         while let f = s.first, f == " " || f == "\t" || f == "\n" { s.removeFirst() }
         while let l = s.last, l == " " || l == "\t" || l == "\n" { s.removeLast() }
         return s
+    }
+
+    /// Class names (lower-cased) of top-level rules whose selector list is made of simple class
+    /// selectors (`.x`, `img.x`, `.a, .b`) and whose declarations hide the box (display:none,
+    /// visibility:hidden, opacity:0, max-height:0, ...). Rules inside @media and other at-rules are
+    /// ignored (they hide only in some clients).
+    static func hiddenClasses(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, into out: inout Set<String>, limit: Int) {
+        var i = range.lowerBound
+        let end = range.upperBound
+        while i < end && out.count < limit {
+            // Selector: up to '{' (skipping comments).
+            let selStart = i
+            while i < end && p[i] != 0x7B && p[i] != 0x7D {
+                if p[i] == 0x2F && i + 1 < end && p[i + 1] == 0x2A { i = skipComment(p, i, end) } else { i += 1 }
+            }
+            guard i < end else { return }
+            if p[i] == 0x7D { i += 1; continue }
+            let selector = selStart..<i
+            // Block: to the matching '}'.
+            let blockStart = i + 1
+            var depth = 1
+            i += 1
+            while i < end && depth > 0 {
+                let c = p[i]
+                if c == 0x22 || c == 0x27 { i = skipString(p, i, end); continue }
+                if c == 0x2F && i + 1 < end && p[i + 1] == 0x2A { i = skipComment(p, i, end); continue }
+                if c == 0x7B { depth += 1 } else if c == 0x7D { depth -= 1 }
+                i += 1
+            }
+            let block = blockStart..<max(blockStart, i - 1)
+            let sel = ASCII.trim(p, selector)
+            if sel.isEmpty || p[sel.lowerBound] == 0x40 { continue } // at-rule
+            guard InlineStyle(p, block).hidden.hidesBox else { continue }
+            var names: [String] = []
+            var ok = true
+            for part in ASCII.string(p, sel).split(separator: ",") {
+                let t = part.trimmingCharacters(in: .whitespacesAndNewlines)
+                guard let dot = t.firstIndex(of: "."), t[t.index(after: dot)...].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+                      t[t.startIndex..<dot].allSatisfy({ $0.isLetter || $0.isNumber }) else { ok = false; break }
+                names.append(String(t[t.index(after: dot)...]).lowercased())
+            }
+            if ok { for n in names where !n.isEmpty { out.insert(n) } }
+        }
     }
 }

@@ -52,11 +52,13 @@ public struct HiddenFlags: OptionSet, Sendable, Hashable {
     public static let msoHide = HiddenFlags(rawValue: 1 << 9)
     /// AMP `layout="nodisplay"`.
     public static let noDisplayLayout = HiddenFlags(rawValue: 1 << 10)
+    /// A class of the element is hidden by a top-level `<style>` rule (`.preheader { display:none }`).
+    public static let hiddenByClass = HiddenFlags(rawValue: 1 << 11)
 
     /// Flags that make the element's own box invisible (font-size:0 alone does not hide an image).
     public static let invisible: HiddenFlags = [.displayNone, .visibilityHidden, .opacityZero, .zeroMaxHeight,
                                                 .zeroMaxWidth, .zeroHeight, .zeroWidth, .hiddenAttribute,
-                                                .msoHide, .noDisplayLayout]
+                                                .msoHide, .noDisplayLayout, .hiddenByClass]
 
     /// True when the element's box is not rendered visibly.
     public var hidesBox: Bool { !intersection(.invisible).isEmpty }

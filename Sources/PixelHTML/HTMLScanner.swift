@@ -5,7 +5,8 @@
 // ResourceExtractor. Conditional comments `<!--[if mso]>…<![endif]-->` are tokenized too (Outlook
 // renders them); downlevel-revealed `<![if !mso]>` is a bogus comment whose content is ordinary markup.
 // `<style>` content goes through CSSScanner; `<amp-analytics>` JSON config through a URL finder.
-// A small stack of open hidden elements gives `inHiddenWrapper`.
+// A small stack of open hidden elements gives `inHiddenWrapper`. `<noscript>` content is ordinary
+// markup (mail clients run no scripts, so they render it and fetch its images).
 // Guarantees: linear time in the input (each byte is visited a bounded number of times; conditional
 // comment nesting is bounded), no allocation per token on the fast path, never crashes on any input.
 // Not streaming: the input is a whole decoded part.
@@ -53,6 +54,12 @@ struct ScanState {
     var ampAnalyticsPending: Int?
     /// Most open elements waiting for an end tag; beyond it a removal is the start tag alone.
     static let maxPending = 1024
+    /// Most nested hidden elements tracked (deeper ones still count as inside a hidden wrapper).
+    static let maxHiddenDepth = 256
+    /// Class names hidden by top-level `<style>` rules (lower-cased).
+    var hiddenClasses: Set<String> = []
+    /// Most hidden class names remembered.
+    static let maxHiddenClasses = 256
     /// Start tag range of the open `<amp-analytics>`, if any.
     var ampAnalytics: (info: ElementInfo, purposes: [String]?)?
     /// Declared purposes of the last start tag handled by the extractor.
@@ -204,7 +211,7 @@ struct ScanState {
             if let top = hiddenStack.last, top.nameLength == tag.name.count, top.key == ScanState.key(p, tag.name) {
                 hiddenStack[hiddenStack.count - 1].nested += 1
             }
-            if hiddenSelf.hidesBox && hiddenStack.count < 256 {
+            if hiddenSelf.hidesBox && hiddenStack.count < ScanState.maxHiddenDepth {
                 hiddenStack.append(HiddenOpen(key: ScanState.key(p, tag.name), nameLength: tag.name.count, nested: 0))
             }
         }

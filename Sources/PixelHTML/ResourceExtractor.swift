@@ -19,6 +19,7 @@ extension ScanState {
         var purposes: [String]?
         if let pa = tag.attr(.purpose) {
             out.purposeAttributes.append(pa.whole)
+            out.purposeAttributes.append(contentsOf: tag.extraPurposes)
             purposes = tokens(pa.value)
         }
         lastPurposes = purposes
@@ -27,6 +28,7 @@ extension ScanState {
         var hidden = style.hidden
         if tag.has(.hidden) { hidden.insert(.hiddenAttribute) }
         if let lay = tag.attr(.layout), ASCII.equalsLower(p, ASCII.trim(p, lay.value), "nodisplay") { hidden.insert(.noDisplayLayout) }
+        if !hiddenClasses.isEmpty, let cl = tag.attr(.class), hasHiddenClass(cl.value) { hidden.insert(.hiddenByClass) }
 
         guard tag.present & ScanState.urlBits != 0 else { return hidden }
         if kind == .other && tag.present & ScanState.anyElementURLBits == 0 { return hidden }
@@ -191,8 +193,22 @@ extension ScanState {
                                       context: inAttribute ? .cssInAttribute(quoted: u.quoted) : .cssInStyleElement(quoted: u.quoted)))
     }
 
+    func hasHiddenClass(_ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
+            let s = i
+            while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
+            if i > s && i - s <= 64 && hiddenClasses.contains(ASCII.lowerString(p, s..<i)) { return true }
+        }
+        return false
+    }
+
     /// `<style>` element content.
     mutating func styleBlock(_ content: Range<Int>, styleTag: Range<Int>) {
+        if hiddenClasses.count < ScanState.maxHiddenClasses {
+            CSSScanner.hiddenClasses(p, content, into: &hiddenClasses, limit: ScanState.maxHiddenClasses)
+        }
         var found = [CSSURL]()
         CSSScanner.scan(p, content, inline: false, into: &found)
         guard !found.isEmpty else { return }

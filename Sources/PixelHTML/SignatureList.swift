@@ -8,7 +8,8 @@
 // (the domain and its subdomains) or an exact host; `*` may appear anywhere. path-pattern is matched,
 // ASCII case-insensitively, against the whole path+query ("/a/b?x=1"); `*` matches any run (also
 // across '/'), and placeholders match one maximal run: `{token}` a path segment or query value that
-// looks like a per-message token (TokenShape weak or random), `{hex}` >= 8 hex digits, `{num}` digits,
+// looks like a per-message token (TokenShape weak or random), `{hex}` >= 8 hex digits with letters and
+// digits mixed, `{num}` digits,
 // `{seg}` any non-empty segment. Matching is linear per pattern (set-of-positions automaton).
 // Guarantees: bad lines are reported with their line number, never silently half-parsed.
 
@@ -229,7 +230,11 @@ enum Glob {
                     var e = pos
                     if case .hex = piece { while e < n && ASCII.isHex(subject[e]) { e += 1 } }
                     else { while e < n && ASCII.isDigit(subject[e]) { e += 1 } }
-                    if case .hex = piece, e - pos < 8 { continue }
+                    if case .hex = piece {
+                        // At least 8 hex digits, mixing letters and digits (a date or a word is not an id).
+                        guard e - pos >= 8, subject[pos..<e].contains(where: ASCII.isDigit),
+                              subject[pos..<e].contains(where: ASCII.isAlpha) else { continue }
+                    }
                     if e > pos { next[e] = true; any = true }
                 }
             }

@@ -90,7 +90,7 @@ enum TagKind: UInt8 {
 /// Attributes PixelHTML reads. Raw values index `TagParser.attrs`.
 enum AttrKind: Int, CaseIterable {
     case src, srcset, style, background, href, xlinkHref, poster, data, hidden, width, height, alt, type, rel
-    case layout, config, purpose
+    case layout, config, purpose, `class`
 
     static let count = AttrKind.allCases.count
 
@@ -114,6 +114,7 @@ enum AttrKind: Int, CaseIterable {
         case 5:
             if ASCII.matchesLower(p, s, "style") { return .style }
             if ASCII.matchesLower(p, s, "width") { return .width }
+            if ASCII.matchesLower(p, s, "class") { return .class }
         case 6:
             if ASCII.matchesLower(p, s, "srcset") { return .srcset }
             if ASCII.matchesLower(p, s, "hidden") { return .hidden }

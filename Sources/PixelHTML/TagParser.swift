@@ -22,6 +22,8 @@ struct TagParser {
     var end = 0
     private(set) var present: UInt32 = 0
     private var storage: [AttrSpan]
+    /// Repeated `data-tracking-purpose` attributes after the first (ignored by browsers, but stripped too).
+    private(set) var extraPurposes: [Range<Int>] = []
 
     init() {
         storage = Array(repeating: AttrSpan(whole: 0..<0, name: 0..<0, value: 0..<0, quoted: false), count: AttrKind.count)
@@ -64,6 +66,7 @@ struct TagParser {
     mutating func parse(_ p: UnsafeRawBufferPointer, lt: Int, limit: Int, isEnd: Bool) -> Bool {
         present = 0
         selfClosing = false
+        if !extraPurposes.isEmpty { extraPurposes.removeAll(keepingCapacity: true) }
         var i = lt + (isEnd ? 2 : 1)
         let nameStart = i
         // Tag name state.
@@ -130,6 +133,8 @@ struct TagParser {
                 if present & bit == 0 {
                     present |= bit
                     storage[kind.rawValue] = AttrSpan(whole: wsStart..<i, name: attrName, value: value, quoted: quoted)
+                } else if kind == .purpose {
+                    extraPurposes.append(wsStart..<i)
                 }
             }
         }

@@ -1,8 +1,9 @@
 // TrackerClassifier: the evidence that a resource is a tracker. Each kind of evidence is independent
 // and named, so `scan` and the logs can say why:
 //  - declared: the element's own `data-tracking-purpose`;
-//  - signature: a known tracking URL shape (SignatureList), or an element that only exists to track
-//    (`amp-pixel`, `amp-analytics`);
+//  - signature: a known tracking URL shape (SignatureList), an element that only exists to track
+//    (`amp-pixel`, `amp-analytics`), or a tracking keyword path segment (`/open/`, `/px/`, `/beacon/`,
+//    `open.gif`, ...) together with a per-message token (`tracking-path:<keyword>`);
 //  - recipientIdentifier: the recipient address in some form in the URL;
 //  - hiddenWithToken: tiny or hidden rendering together with a per-message token — or, for vectors a
 //    reader never sees as content on its own (CSS url(), background attribute, srcset candidate,
@@ -73,6 +74,11 @@ public struct TrackerClassifier: Sendable {
     public var tokenShape = TokenShape()
     /// Largest width/height (both) counted as a tiny image.
     public var tinyMaxSide = 2
+    /// Path segments (extension stripped, any case) that name a tracking endpoint. Together with a
+    /// per-message token anywhere in the URL they are a generic signature (`tracking-path:<kw>`).
+    public var trackingPathKeywords: Set<String> = ["open", "opens", "opened", "track", "tracking", "tracker", "pixel",
+                                                    "px", "pxl", "beacon", "trk", "imp", "impression", "openrate",
+                                                    "read-receipt", "receipt", "wf"]
 
     public init(signatures: SignatureList = .default, rules: [URLRule] = []) {
         self.signatures = signatures
@@ -95,6 +101,8 @@ public struct TrackerClassifier: Sendable {
             ev.append(.signature(sig.id))
         } else if r.element.tagName == "amp-pixel" || r.element.tagName == "amp-analytics" {
             ev.append(.signature(r.element.tagName))
+        } else if let kw = trackingPathKeyword(parts), tokenShape.strength(ofURL: effective) != .none {
+            ev.append(.signature("tracking-path:" + kw))
         }
         for rcpt in recipients {
             if let form = RecipientIdentifier.find(in: r.url, address: rcpt) {
@@ -105,6 +113,19 @@ public struct TrackerClassifier: Sendable {
         if let h = hiddenWithToken(r, effective) { ev.append(.hiddenWithToken(h)) }
         if let rule = rule(matching: r.url) { ev.append(.rule(rule.id)) }
         return ev
+    }
+
+    /// The first path segment (before the query) that is a tracking keyword.
+    func trackingPathKeyword(_ parts: URLParts) -> String? {
+        let path = parts.pathAndQuery.utf8.prefix(while: { $0 != 0x3F })
+        for seg in path.split(separator: 0x2F) {
+            var bytes = Array(seg.map(ASCII.lower))
+            if let dot = bytes.lastIndex(of: 0x2E) { bytes.removeSubrange(dot...) }
+            guard bytes.count <= 16 else { continue }
+            let word = String(decoding: bytes, as: UTF8.self)
+            if trackingPathKeywords.contains(word) { return word }
+        }
+        return nil
     }
 
     /// `cid:`, `data:`, `mailto:` and other non-network schemes (cheap check before any parsing).

@@ -13,7 +13,13 @@ public struct URLParts: Sendable, Equatable {
         scheme = ""
         host = ""
         pathAndQuery = "/"
-        var u = url.utf8[...]
+        // As the WHATWG URL parser: leading/trailing C0 controls and spaces trimmed, tabs and newlines
+        // removed anywhere; for http(s) and scheme-less URLs a backslash is a slash.
+        var bytes = Array(url.utf8)
+        while let f = bytes.first, f <= 0x20 { bytes.removeFirst() }
+        while let l = bytes.last, l <= 0x20 { bytes.removeLast() }
+        if bytes.contains(where: { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D }) { bytes.removeAll { $0 == 0x09 || $0 == 0x0A || $0 == 0x0D } }
+        var u = bytes[...]
         // Scheme: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ) ":"
         if let colon = u.firstIndex(of: 0x3A), colon != u.startIndex,
            u[u.startIndex..<colon].allSatisfy({ ASCII.isAlnum($0) || $0 == 0x2B || $0 == 0x2D || $0 == 0x2E }) {
@@ -24,13 +30,24 @@ public struct URLParts: Sendable, Equatable {
             pathAndQuery = "" // opaque URL (cid:, data:, mailto:): nothing to match
             return
         }
+        // Backslashes are slashes in special URLs (up to the query).
+        let queryStart = u.firstIndex(where: { $0 == 0x3F || $0 == 0x23 }) ?? u.endIndex
+        if u[u.startIndex..<queryStart].contains(0x5C) {
+            var fixed = Array(u[u.startIndex..<queryStart]).map { $0 == 0x5C ? UInt8(0x2F) : $0 }
+            fixed.append(contentsOf: u[queryStart...])
+            u = fixed[...]
+        }
+        // "https:host/path" (no slashes) still has an authority for special schemes.
+        if !scheme.isEmpty && u.first != 0x2F {
+            u = ([0x2F, 0x2F] + Array(u))[...]
+        }
         guard u.count >= 2, u.first == 0x2F, u[u.index(after: u.startIndex)] == 0x2F else {
             // Relative reference: no host.
             pathAndQuery = String(decoding: u.prefix(while: { $0 != 0x23 }).prefix(Glob.maxSubjectLength), as: UTF8.self)
             return
         }
-        u = u.dropFirst(2)
-        let authEnd = u.firstIndex(where: { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 || $0 == 0x5C }) ?? u.endIndex
+        u = u.drop(while: { $0 == 0x2F })
+        let authEnd = u.firstIndex(where: { $0 == 0x2F || $0 == 0x3F || $0 == 0x23 }) ?? u.endIndex
         var auth = u[u.startIndex..<authEnd]
         if let at = auth.lastIndex(of: 0x40) { auth = auth[auth.index(after: at)...] }
         var hostBytes: [UInt8]
@@ -52,6 +69,12 @@ public struct URLParts: Sendable, Equatable {
 
     /// Path segments and query values, the places a per-message token hides. `final` is true for the
     /// last path segment and for query values.
+    /// Query parameters whose values are CDN/storage signatures or image-service ids: random-looking but
+    /// fixed per asset, not per message, so they are not token candidates.
+    public static let signingParameters: Set<String> = ["signature", "x-amz-signature", "x-amz-credential",
+        "x-amz-security-token", "key-pair-id", "policy", "x-goog-signature", "x-goog-credential", "googleaccessid",
+        "ixid", "ixlib", "x-amz-date", "se", "sp", "sv", "sig", "sr", "skoid", "sktid"]
+
     public var tokenCandidates: [(text: Substring, final: Bool)] {
         var out = [(text: Substring, final: Bool)]()
         let q = pathAndQuery.firstIndex(of: "?")
@@ -62,7 +85,11 @@ public struct URLParts: Sendable, Equatable {
         }
         if let q {
             for pair in pathAndQuery[pathAndQuery.index(after: q)...].split(whereSeparator: { $0 == "&" || $0 == ";" }) {
-                if let eq = pair.firstIndex(of: "=") { out.append((pair[pair.index(after: eq)...], true)) } else { out.append((pair, true)) }
+                if let eq = pair.firstIndex(of: "=") {
+                    let name = pair[pair.startIndex..<eq]
+                    if name.utf8.count <= 24 && URLParts.signingParameters.contains(String(decoding: name.utf8.map(ASCII.lower), as: UTF8.self)) { continue }
+                    out.append((pair[pair.index(after: eq)...], true))
+                } else { out.append((pair, true)) }
             }
         }
         return out

@@ -31,6 +31,18 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
         for u in opens { #expect(signatureID(u) != nil, "\(u)") }
     }
 
+    @Test func urlParsingLikeBrowsers() {
+        #expect(signatureID("https:\\\\t.brand.test\\wf\\open?upn=abc") == "sendgrid-open")
+        #expect(signatureID(" https://t.brand.\ntest/wf/op\ten?upn=abc ") == "sendgrid-open")
+        #expect(signatureID("https:t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("https:///t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("//t.brand.test/wf/open?upn=abc") == "sendgrid-open")
+        #expect(signatureID("HTTPS://T.BRAND.TEST/WF/OPEN?upn=abc") == "sendgrid-open")
+        #expect(URLParts("https://user:pw@Host.Test:8443/p?q#f") == { var u = URLParts(""); u.scheme = "https"; u.host = "host.test"; u.pathAndQuery = "/p?q"; return u }())
+        #expect(URLParts("/relative/wf/open?upn=x").isRemote == false)
+        #expect(URLParts("cid:x@y").isRemote == false)
+    }
+
     @Test func contentAndClickShapesDoNotMatch() {
         let content = [
             "https://u1.brand.test/ls/click?upn=abc", "https://x.brand.test/track/click?u=1&id=2",
@@ -41,6 +53,7 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
             "http://image.e.brand.test/lib/fe24280123295bb1/m/1/1aeaa48c-c8ea-4740-9e8c-88d60d0db2d3.png",
             "https://track.brand.test/static/web/images/logo-48px.png?t=2100814770070",
             "https://abc.r.us-east-1.awstrack.me/L0/https%3A%2F%2Fbrand.test/1/0101-aa/xx=1",
+            "https://cdn.brand.test/email/20260501.gif", "https://cdn.brand.test/email/deadbeef.gif",
         ]
         for u in content { #expect(signatureID(u) == nil, "\(u)") }
     }
@@ -85,6 +98,16 @@ private func signatureID(_ url: String) -> String? { SignatureList.default.first
         #expect(ev[1] == [.hiddenWithToken("css-block + token")])
         #expect(ev[2] == [.hiddenWithToken("link + token")])
         #expect(ev[3].isEmpty) // a hex content-library name is not a per-message token on a visible vector
+    }
+
+    @Test func trackingKeywordPathWithToken() {
+        let ev = evidence("<td style=\"background:url(https://x.brand.test/px/7c1e9302405caf92c5d50dc26a4e63de.gif)\">"
+            + "<img src=\"https://x.brand.test/beacon.gif?m=7c1e9302405caf92c5d50dc26a4e63de\" width=\"300\">"
+            + "<img src=\"https://track.brand.test/static/img/logo-48px.png?t=2100814770070\" width=\"48\">"
+            + "<img src=\"https://x.brand.test/px/logo.png\" width=\"48\">")
+        #expect(ev[0] == [.signature("tracking-path:px")])
+        #expect(ev[1] == [.signature("tracking-path:beacon")])
+        #expect(ev[2].isEmpty && ev[3].isEmpty)
     }
 
     @Test func proxiedTrackerJudgedByOrigin() {

@@ -99,6 +99,10 @@ import Testing
         #expect(s.purposeAttributes.count == 2)
         #expect(applied(html, s.purposeAttributes.map { HTMLEdit.delete($0) }) == "<img src=\"/p.gif\" alt=\"\"><div>t</div>")
         #expect(scanOf("<img src=/q.gif>").resources[0].declaredPurposes == nil)
+        let dup = "<img src=/d.gif data-tracking-purpose=a data-tracking-purpose=\"b\">"
+        let ds = scanOf(dup)
+        #expect(ds.resources[0].declaredPurposes == ["a"])
+        #expect(applied(dup, ds.purposeAttributes.map { HTMLEdit.delete($0) }) == "<img src=/d.gif>")
     }
 
     @Test func hiddenWrapperStack() {
@@ -107,6 +111,11 @@ import Testing
         #expect(s.resources.map(\.element.inHiddenWrapper) == [true, false])
         let nested = "<table style=\"max-height:0;overflow:hidden\"><tr><td><img src=/c.gif></td></tr></table><img src=/d.gif>"
         #expect(scanOf(nested).resources.map(\.element.inHiddenWrapper) == [true, false])
+        let byClass = "<style>.x{color:red} .preheader, td.hide { display:none !important; } @media screen { .m { display:none } }</style>"
+            + "<div class=\"a Preheader\"><img src=/i.gif></div><img class=hide src=/j.gif><img class=\"m x\" src=/k.gif>"
+        let bc = scanOf(byClass).resources
+        #expect(bc.map(\.element.inHiddenWrapper) == [true, false, false])
+        #expect(bc.map { $0.element.hidden.contains(.hiddenByClass) } == [false, true, false])
         let implied = "<div><p style=\"display:none\">pre<div>x</div></div><img src=/h.gif>"
         #expect(scanOf(implied).resources.map(\.element.inHiddenWrapper) == [false])
         let own = scanOf("<img src=/e.gif style=\"visibility:hidden\" hidden>").resources[0].element.hidden
