@@ -56,8 +56,10 @@ struct ScanState {
     static let maxPending = 1024
     /// Most nested hidden elements tracked (deeper ones still count as inside a hidden wrapper).
     static let maxHiddenDepth = 256
-    /// Class names hidden by top-level `<style>` rules (lower-cased).
-    var hiddenClasses: Set<String> = []
+    /// Hashes (ScanState.classHash) of the class names hidden by top-level `<style>` rules.
+    var hiddenClasses: Set<UInt64> = []
+    /// One bit per (hash & 63) of `hiddenClasses`: most class tokens are rejected without hashing the set.
+    var hiddenClassMask: UInt64 = 0
     /// Most hidden class names remembered.
     static let maxHiddenClasses = 256
     /// Start tag range of the open `<amp-analytics>`, if any.

@@ -193,13 +193,26 @@ extension ScanState {
                                       context: inAttribute ? .cssInAttribute(quoted: u.quoted) : .cssInStyleElement(quoted: u.quoted)))
     }
 
+    /// FNV-1a of a lower-cased class name (no allocation per class token).
+    static func classHash(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> UInt64 {
+        var h: UInt64 = 0xcbf2_9ce4_8422_2325
+        for i in r { h = (h ^ UInt64(ASCII.lower(p[i]))) &* 0x100_0000_01b3 }
+        return h
+    }
+
+    static func classHash(_ name: String) -> UInt64 {
+        Array(name.utf8).withUnsafeBytes { classHash($0, 0..<$0.count) }
+    }
+
     func hasHiddenClass(_ r: Range<Int>) -> Bool {
         var i = r.lowerBound
         while i < r.upperBound {
             while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
             let s = i
             while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
-            if i > s && i - s <= 64 && hiddenClasses.contains(ASCII.lowerString(p, s..<i)) { return true }
+            guard i > s && i - s <= 64 else { continue }
+            let h = ScanState.classHash(p, s..<i)
+            if hiddenClassMask & (1 << (h & 63)) != 0 && hiddenClasses.contains(h) { return true }
         }
         return false
     }
@@ -207,7 +220,13 @@ extension ScanState {
     /// `<style>` element content.
     mutating func styleBlock(_ content: Range<Int>, styleTag: Range<Int>) {
         if hiddenClasses.count < ScanState.maxHiddenClasses {
-            CSSScanner.hiddenClasses(p, content, into: &hiddenClasses, limit: ScanState.maxHiddenClasses)
+            var names = Set<String>()
+            CSSScanner.hiddenClasses(p, content, into: &names, limit: ScanState.maxHiddenClasses - hiddenClasses.count)
+            for n in names {
+                let h = ScanState.classHash(n)
+                hiddenClasses.insert(h)
+                hiddenClassMask |= 1 << (h & 63)
+            }
         }
         var found = [CSSURL]()
         CSSScanner.scan(p, content, inline: false, into: &found)
