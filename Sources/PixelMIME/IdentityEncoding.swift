@@ -1,7 +1,7 @@
 // IdentityEncoding: prepares content for 7bit, 8bit and binary transfer encodings. The bytes
 // stay as they are, except that (1) in a CRLF message a bare LF becomes CRLF (never for
-// binary) and (2) any line longer than 998 octets is broken at a safe point: before the last
-// "<" or after the last space/tab that keeps the line within the limit. When no safe point
+// binary) and (2) any line longer than 998 octets is broken at a safe point: after the last
+// space/tab, else before the last "<", that keeps the line within the limit. When no safe point
 // exists, or when the content cannot be carried by the encoding at all (8-bit octets in 7bit,
 // NUL in 7bit/8bit), `needsQuotedPrintable` tells the caller to switch the part to QP.
 
@@ -83,16 +83,18 @@ enum IdentityEncoding {
     }
 
     /// Where to end a line that starts at `from` so it holds at most `limit - from` octets:
-    /// before the last "<" (not at `from`), else after the last space or tab; nil when neither.
+    /// after the last space or tab (the new line end joins existing whitespace, so collapsed
+    /// HTML text and attribute separation are unchanged), else before the last "<" (not at
+    /// `from`); nil when neither exists.
     static func breakPoint(_ inp: UnsafeBufferPointer<UInt8>, from: Int, limit: Int) -> Int? {
-        var k = limit
+        var k = limit - 1
         while k > from {
-            if inp[k] == 60 { return k }
+            if Bytes.isWSP(inp[k]) { return k + 1 }
             k -= 1
         }
-        k = limit - 1
-        while k >= from {
-            if Bytes.isWSP(inp[k]) { return k + 1 }
+        k = limit
+        while k > from {
+            if inp[k] == 60 { return k }
             k -= 1
         }
         return nil
