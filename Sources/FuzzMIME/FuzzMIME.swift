@@ -79,8 +79,10 @@ func checkReplaced(_ message: MIMEMessage, _ leaves: [MIMEPart], _ replaced: [In
             let leaf = newLeaves[i]
             let d = TransferCodec.decodeBody(of: leaf, in: buffer).bytes
             let want = expectedRoundTrip(content, leaf.transferEncoding, message.lineEnding)
-            // The rewriter may add one line end to a body that ran to the end of the message.
-            if d != want && d != want + message.lineEnding.bytes {
+            // The rewriter may add one line end to a body that ran to the end of the message, and
+            // identity encodings break lines longer than 998 octets (only line ends are added).
+            if d != want && d != want + message.lineEnding.bytes
+                && !(leaf.transferEncoding.isIdentity && brokenLinesOnly(d, want)) {
                 return "leaf \(i) (\(leaves[i].contentType.mimeType), \(leaves[i].transferEncoding) -> \(leaf.transferEncoding)) decodes differently"
             }
         }
@@ -96,6 +98,12 @@ func expectedRoundTrip(_ content: [UInt8], _ encoding: TransferEncoding, _ eol: 
     case .sevenBit, .eightBit: return eol == .crlf ? bareLFToCRLF(content) : content
     default: return content
     }
+}
+
+/// True when `got` equals `want` except for added line ends, and no line of `got` exceeds 998.
+func brokenLinesOnly(_ got: [UInt8], _ want: [UInt8]) -> Bool {
+    got.filter { $0 != 13 && $0 != 10 } == want.filter { $0 != 13 && $0 != 10 }
+        && got.split(separator: 10, omittingEmptySubsequences: false).allSatisfy { $0.count <= 999 }
 }
 
 func bareLFToCRLF(_ x: [UInt8]) -> [UInt8] {

@@ -72,32 +72,40 @@ enum Base64Codec {
     }
 
     static func encode(_ input: [UInt8], lineEnding: LineEnding) -> [UInt8] {
-        let eol = lineEnding.bytes
-        let encodedLength = (input.count + 2) / 3 * 4
-        var out: [UInt8] = []
-        out.reserveCapacity(encodedLength + (encodedLength / lineLength + 1) * eol.count)
-        var column = 0
-        var i = 0
         let n = input.count
-        @inline(__always) func put(_ c: UInt8) {
-            out.append(c)
-            column += 1
-            if column == lineLength { out.append(contentsOf: eol); column = 0 }
+        let chars = (n + 2) / 3 * 4
+        let lines = (chars + lineLength - 1) / lineLength
+        let crlf = lineEnding == .crlf
+        let total = chars + lines * (crlf ? 2 : 1)
+        guard total > 0 else { return [] }
+        return [UInt8](unsafeUninitializedCapacity: total) { out, count in
+            input.withUnsafeBufferPointer { inp in
+                alphabet.withUnsafeBufferPointer { a in
+                    var o = 0, column = 0, i = 0
+                    // 76 is a multiple of 4: line ends fall between quanta.
+                    while i < n {
+                        let rest = n - i
+                        let b0 = UInt32(inp[i])
+                        let b1 = rest > 1 ? UInt32(inp[i + 1]) : 0
+                        let b2 = rest > 2 ? UInt32(inp[i + 2]) : 0
+                        let v = b0 << 16 | b1 << 8 | b2
+                        out[o] = a[Int(v >> 18 & 63)]
+                        out[o + 1] = a[Int(v >> 12 & 63)]
+                        out[o + 2] = rest > 1 ? a[Int(v >> 6 & 63)] : 61
+                        out[o + 3] = rest > 2 ? a[Int(v & 63)] : 61
+                        o += 4
+                        column += 4
+                        i += 3
+                        if column == lineLength || i >= n {
+                            if crlf { out[o] = 13; o += 1 }
+                            out[o] = 10
+                            o += 1
+                            column = 0
+                        }
+                    }
+                    count = o
+                }
+            }
         }
-        while i + 3 <= n {
-            let v = UInt32(input[i]) << 16 | UInt32(input[i + 1]) << 8 | UInt32(input[i + 2])
-            put(alphabet[Int(v >> 18 & 63)]); put(alphabet[Int(v >> 12 & 63)])
-            put(alphabet[Int(v >> 6 & 63)]); put(alphabet[Int(v & 63)])
-            i += 3
-        }
-        let rest = n - i
-        if rest > 0 {
-            let v = UInt32(input[i]) << 16 | (rest == 2 ? UInt32(input[i + 1]) << 8 : 0)
-            put(alphabet[Int(v >> 18 & 63)]); put(alphabet[Int(v >> 12 & 63)])
-            put(rest == 2 ? alphabet[Int(v >> 6 & 63)] : 61)
-            put(61)
-        }
-        if column > 0 { out.append(contentsOf: eol) }
-        return out
     }
 }

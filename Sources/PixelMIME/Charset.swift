@@ -65,7 +65,9 @@ public enum Charset: Sendable, Equatable {
     }
 
     /// Encodes `text` for insertion into an HTML part in charset `charset`: characters the charset
-    /// cannot hold become decimal numeric character references `&#N;`.
+    /// cannot hold become decimal numeric character references `&#N;`. For a charset that is not
+    /// ASCII-compatible the result is ASCII, which that charset reads differently: callers check
+    /// `isASCIICompatible` first and leave such parts alone.
     public static func encode(text: String, charset: String) -> [UInt8] {
         Charset(name: charset).encode(text, fallback: .numericCharacterReference)
     }

@@ -6,13 +6,18 @@
 // Every other byte is copied by range, so a rewrite with no edits yields exactly the
 // input. Edits never overlap: header removals are top-level fields, leaf edits are inside leaves.
 
-/// Replace `range` of the original message with `bytes` (an empty range inserts).
+/// Replace `range` of the original message with `bytes` (an empty range inserts). With
+/// `needsLineStart`, a line end is written first unless the output so far ends with one (how the
+/// output ends is only known once all edits are placed, e.g. after a last header field without
+/// line end was removed).
 public struct ByteEdit: Sendable, Equatable {
     public var range: Range<Int>
     public var bytes: [UInt8]
-    public init(range: Range<Int>, bytes: [UInt8]) {
+    public var needsLineStart: Bool
+    public init(range: Range<Int>, bytes: [UInt8], needsLineStart: Bool = false) {
         self.range = range
         self.bytes = bytes
+        self.needsLineStart = needsLineStart
     }
 }
 
@@ -31,6 +36,9 @@ public struct MIMERewriter: Sendable {
 
     /// Per leaf, the boundaries of its enclosing multiparts: new content must not contain them.
     private let leafBoundaries: [[[UInt8]]]
+    /// Offsets that follow an octet other than LF although an edit may sit there: the ends of
+    /// header blocks whose last line has no line end. Every other edit position is a line start.
+    private let unterminatedOffsets: Set<Int>
 
     public init(message: MIMEMessage) {
         self.message = message
@@ -44,6 +52,7 @@ public struct MIMERewriter: Sendable {
         walk(message.root, [])
         self.leafList = leaves
         self.leafBoundaries = boundaries
+        self.unterminatedOffsets = Set(message.allParts().filter { !$0.headerEndsWithLineTerminator }.map(\.headerRange.upperBound))
     }
 
     /// True when some line of `body` starts with "--" followed by one of `boundaries` (a prefix
@@ -92,7 +101,6 @@ public struct MIMERewriter: Sendable {
         if replaced.contains(index) { throw .leafNotRewritable(index: index, reason: "already replaced") }
         replaced.insert(index)
         let eol = message.lineEnding
-        var headerTerminated = part.headerEndsWithLineTerminator
         var result = TransferCodec.encode(decodedBody, part.transferEncoding, lineEnding: eol)
         var encoding = part.transferEncoding
         // Identity-encoded content holding an enclosing boundary would split the part: use QP.
@@ -102,10 +110,7 @@ public struct MIMERewriter: Sendable {
         if result.needsQuotedPrintable {
             encoding = .quotedPrintable
             result = TransferCodec.encode(decodedBody, .quotedPrintable, lineEnding: eol)
-            let cte = MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
-            // An inserted field always ends with a line end (and terminates the header first).
-            if part.header("content-transfer-encoding") == nil { headerTerminated = true }
-            edits += cte
+            edits += MIMERewriter.transferEncodingEdits(for: part, to: .quotedPrintable, lineEnding: eol)
         }
         var body = result.bytes
         // Keep the original's final line terminator state: a body that ended with a line end
@@ -126,8 +131,8 @@ public struct MIMERewriter: Sendable {
         } else {
             // No usable blank line after the header (none at all, or a bare CR at the end of the
             // message): replace whatever separates header and body by a proper one.
-            let separator = (headerTerminated ? [] : eol.bytes) + eol.bytes
-            edits.append(ByteEdit(range: part.headerRange.upperBound..<part.bodyRange.upperBound, bytes: separator + body))
+            edits.append(ByteEdit(range: part.headerRange.upperBound..<part.bodyRange.upperBound,
+                                  bytes: eol.bytes + body, needsLineStart: true))
         }
     }
 
@@ -143,9 +148,8 @@ public struct MIMERewriter: Sendable {
         }
         let at = part.headerRange.upperBound
         // A header block whose last line has no terminator (it ran to the end of the message, or
-        // is empty after a final delimiter line without one) needs one first.
-        let prefix = part.headerEndsWithLineTerminator ? [] : lineEnding.bytes
-        return [ByteEdit(range: at..<at, bytes: prefix + line)]
+        // is empty after a final delimiter line without one) gets one first.
+        return [ByteEdit(range: at..<at, bytes: line, needsLineStart: true)]
     }
 
     /// The output chunks: original ranges between edits, in order.
@@ -157,10 +161,19 @@ public struct MIMERewriter: Sendable {
         }.map(\.element)
         var out: [OutChunk] = []
         var pos = 0
+        var atLineStart = true
         for edit in sorted {
             let lo = max(edit.range.lowerBound, pos)
-            if lo > pos { out.append(.original(pos..<lo)) }
-            if !edit.bytes.isEmpty { out.append(.bytes(edit.bytes)) }
+            if lo > pos {
+                out.append(.original(pos..<lo))
+                atLineStart = !unterminatedOffsets.contains(lo)
+            }
+            var bytes = edit.bytes
+            if edit.needsLineStart && !atLineStart { bytes = message.lineEnding.bytes + bytes }
+            if !bytes.isEmpty {
+                out.append(.bytes(bytes))
+                atLineStart = bytes.last == Bytes.lf
+            }
             pos = max(pos, edit.range.upperBound)
         }
         if pos < message.byteCount { out.append(.original(pos..<message.byteCount)) }

@@ -209,4 +209,19 @@ import Testing
             #expect(T.decoded(again.leaves()[1], out).bytes == text)
         }
     }
+
+    @Test func removedUnterminatedLastFieldAndEncodingSwitch() throws {
+        // Header-only messages whose last field has no line end: removing it, or rewriting it,
+        // must not leave a blank line before the inserted field nor a doubled one after.
+        for bytes in [Array("Subject: s\r\nTracking-Purposes: x".utf8), Array("Subject: s\nContent-Transfer-Encoding: 7bit".utf8)] {
+            let m = try T.parse(bytes)
+            var r = MIMERewriter(message: m)
+            r.removeTopLevelHeaders(names: ["tracking-purposes"])
+            try r.replaceLeaf(0, decodedBody: Array("caf\u{E9}".utf8))
+            let out = render(r.chunks(), bytes)
+            let again = try T.parse(out)
+            #expect(again.root.headers.map(\.name) == ["Subject", "Content-Transfer-Encoding"], "\(String(decoding: out, as: UTF8.self))")
+            #expect(T.decoded(again.root, out).bytes == Array("caf\u{E9}".utf8))
+        }
+    }
 }

@@ -134,8 +134,19 @@ import Testing
         let lines = Self.lines(enc.bytes)
         #expect(lines.count > 50)
         #expect(lines.allSatisfy { $0.count <= 998 })
-        #expect(lines.dropFirst().allSatisfy { $0.first == 60 }) // every break is before a '<'
+        // Every break follows existing whitespace (here inside `<td class>`), never splits a word.
+        #expect(zip(lines, lines.dropFirst()).allSatisfy { $0.0.last == 32 })
         #expect(enc.bytes.filter { $0 != 13 && $0 != 10 } == html)
+
+        // Without whitespace, lines are broken before a '<'.
+        let tight = Array(String(repeating: "<td>cell</td>", count: 300).utf8)
+        let t = TransferCodec.encode(tight, .eightBit)
+        let tightLines = Self.lines(t.bytes)
+        #expect(!t.needsQuotedPrintable)
+        #expect(tightLines.count > 3)
+        #expect(tightLines.allSatisfy { $0.count <= 998 })
+        #expect(tightLines.dropFirst().allSatisfy { $0.first == 60 })
+        #expect(t.bytes.filter { $0 != 13 && $0 != 10 } == tight)
 
         let words = Array(String(repeating: "word ", count: 1000).utf8)
         let w = TransferCodec.encode(words, .sevenBit)

@@ -119,6 +119,18 @@ cases["declared-rule"] = single_html(f'<img src="https://pixel.example-own.test/
 args["declared-rule"] = "consent=personalization\nrule=pixel.example-own.test /p/* personalization"
 cases["nothing-to-change"] = alternative("Just text.\n", html_doc(f'<p>Hi</p><img src="{LOGO}" width="120" height="40"><a href="{CLICK}">click</a>'))
 
+
+# ---- more traps: bare LF files, downlevel-revealed comments, multipart/related with cid ------------
+lf = alternative("Hello Ana\n", html_doc(f'<p>Hello</p><img src="{T1}" width="1" height="1" data-tracking-purpose="open_measurement">'))
+cases["encoding-bare-lf"] = lf.replace("\r\n", "\n")
+args["encoding-bare-lf"] = "consent=open_measurement\nlanguage=en"
+cases["trap-downlevel-revealed"] = single_html(f'<!--[if !mso]><!-->\n<img src="{T3}" width="1" height="1">\n<!--<![endif]-->\n<![if !mso]><img src="{T2}" width="1" height="1"><![endif]>\n<p>Text</p>')
+b = "==golden-related=="
+cases["trap-related-cid"] = msg([f"Content-Type: multipart/related; boundary=\"{b}\"; type=\"text/html\""], "\r\n" + "\r\n".join([
+    f"--{b}\r\nContent-Type: text/html; charset=utf-8\r\n\r\n" + crlf(html_doc(f'<img src="cid:logo@x" width="120" height="40"><p>Hi</p><img src="{T5}" width="1" height="1">')),
+    f"--{b}\r\nContent-Type: image/gif\r\nContent-ID: <logo@x>\r\nContent-Transfer-Encoding: base64\r\n\r\nR0lGODlhAQABAIAAAP///wAAACH5BAEAAAAALAAAAAABAAEAAAICRAEAOw==\r\n",
+]) + f"\r\n--{b}--\r\n")
+
 for name, text in cases.items():
     with open(name + ".in", "wb") as f:
         f.write(text.encode("latin-1") if all(ord(c) < 256 for c in text) else text.encode("utf-8"))
