@@ -6,12 +6,6 @@
 import Foundation
 import PixelPolicy
 
-/// What to do when a consent lookup fails (`on_store_error`).
-public enum StoreErrorPolicy: String, Sendable, CaseIterable {
-    case strip
-    case tempfail
-}
-
 /// The store could not answer for a recipient and the policy is `tempfail`.
 public struct ConsentUnavailable: Error, Sendable, Equatable, CustomStringConvertible {
     public var recipient: String

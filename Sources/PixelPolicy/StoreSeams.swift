@@ -50,6 +50,14 @@ public struct DeliveryRecord: Sendable, Codable, Equatable {
     }
 }
 
+/// What to do when the consent store cannot answer (`[store] on_store_error`, DESIGN "Failure rules").
+public enum StoreErrorPolicy: String, Sendable, CaseIterable {
+    /// Remove every consent-based tracker, deliver, warn.
+    case strip
+    /// Answer 451 so that the client retries.
+    case tempfail
+}
+
 public protocol DeliveryRecorder: Sendable {
     func record(_ records: [DeliveryRecord]) throws
 }

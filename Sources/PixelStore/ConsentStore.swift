@@ -127,14 +127,6 @@ extension ConsentStore {
     }
 }
 
-/// What to do when the store cannot answer (DESIGN "Failure rules").
-public enum StoreErrorPolicy: String, Sendable, CaseIterable {
-    /// Remove every consent-based tracker, deliver, warn.
-    case strip
-    /// Answer 451 so that the client retries.
-    case tempfail
-}
-
 /// Settings every backend shares (the `[store]` section, already parsed).
 public struct StoreOptions: Sendable {
     /// Bound on one lookup or one small write, in seconds (`timeout`).

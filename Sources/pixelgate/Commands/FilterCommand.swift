@@ -39,7 +39,7 @@ struct Filter: ParsableCommand {
     func execute() throws {
         let cfg = try options.load()
         LogfmtHandler.bootstrap(level: Logger.Level(rawValue: cfg.log.level) ?? .info)
-        let lookup = try Self.lookup(consent)
+        let lookup = try Self.lookup(consent, cfg: cfg)
         let message = try InputFile.read(file)
         let planner: EnginePlanner
         do {
@@ -63,9 +63,9 @@ struct Filter: ParsableCommand {
         try OutputSink.write(variant.chunks, original: message)
     }
 
-    static func lookup(_ consent: String?) throws -> any ConsentLookup {
+    static func lookup(_ consent: String?, cfg: PixelgateConfig) throws -> any ConsentLookup {
         guard let consent, consent != "store" else {
-            throw CLIError("pixelgate filter: consent store not available (give --consent LIST|none)")
+            return try AppWiring.store(cfg)
         }
         do {
             let purposes = try PurposeList.parseStrict(consent)

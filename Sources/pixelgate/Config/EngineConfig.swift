@@ -3,13 +3,12 @@
 //   [engine]  on_unparseable = "reject" | "pass", max_html_part = "10M", max_mime_depth = 32,
 //             max_parts = 1000, max_header_size = "1M", max_boundary_length = 200,
 //             max_header_line = "1M", ask_consent = false, signatures_file = "" (extends the
-//             shipped list), shadow = false, consent_timeout = "10s" (bound on awaiting the lookups
+//             shipped list), consent_timeout = "10s" (bound on awaiting the lookups
 //             started at RCPT), [[engine.rules]] host = "glob", path = "glob", purposes = [...]
 //   [tokens]  key_file = "" (default <state_dir>/token.key, generated), key = "" (hex/base64,
 //             overrides key_file), key_id = 1
 //   [footer]  language = "fr" | "en", html_withdraw, text_withdraw, html_ask, text_ask, policy_url
-// `on_store_error` belongs to [store] (the consent store's section); until that section exposes it
-// the engine uses its own default, `strip` (DESIGN "Failure rules").
+// `on_store_error` is read from [store] and `shadow` from [server]; the planner takes both from there.
 import Foundation
 import PixelEngine
 import PixelHTML
@@ -34,10 +33,8 @@ struct EngineConfig {
     var maxHeaderLine = MIMELimits.defaultMaxLineLength
     var askConsent = false
     var signaturesFile = ""
-    var shadow = false
     var consentTimeout: Double = 10
     var rules: [EngineRuleConfig] = []
-    var onStoreError: StoreErrorPolicy = .strip
 
     var tokenKeyFile = ""
     var tokenKey = ""
@@ -59,7 +56,6 @@ struct EngineConfig {
         maxHeaderLine = try e.size("max_header_line", default: maxHeaderLine)
         askConsent = try e.bool("ask_consent", default: askConsent)
         signaturesFile = try e.string("signatures_file", default: signaturesFile)
-        shadow = try e.bool("shadow", default: shadow)
         consentTimeout = try e.duration("consent_timeout", default: consentTimeout)
         rules = try Self.readRules(e.rawValue("rules"), path: reader.path)
         if maxHTMLPart < 1 { throw ConfigError("\(reader.path): engine.max_html_part must be positive") }
@@ -143,9 +139,7 @@ struct EngineConfig {
             ("engine.max_header_line", String(maxHeaderLine)),
             ("engine.ask_consent", String(askConsent)),
             ("engine.signatures_file", signaturesFile.isEmpty ? "\"\" (shipped list only)" : signaturesFile),
-            ("engine.shadow", String(shadow)),
             ("engine.consent_timeout", "\(consentTimeout)s"),
-            ("engine.on_store_error", "\(onStoreError.rawValue) (engine default; [store] owns the key)"),
         ]
         for (n, r) in rules.enumerated() {
             out.append(("engine.rules[\(n)]", "host=\(r.host) path=\(r.path) purposes=\(r.purposes.joined(separator: ","))"))

@@ -1,5 +1,5 @@
 // RelayConfig: the relay's config sections [server], [limits], [tls], [auth] and [upstream].
-// Contract: every key has its documented default (docs/relay.md, examples/parts/10-relay.toml);
+// Contract: every key has its documented default (docs/relay.md, examples/pixelgate.toml);
 // values are checked here (addresses, CIDRs, policies, sizes, durations) and a bad one is a
 // ConfigError naming the key; files (certificates, credentials) are only opened by `serve`
 // (RelayWiring), so check-config works on a machine without them. `effectiveSettings()` lists

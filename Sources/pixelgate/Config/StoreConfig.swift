@@ -16,6 +16,7 @@
 //   local_path = ""               http backend only: journal/campaigns/deliveries file;
 //                                 "" means <state_dir>/pixelgate-local.sqlite
 import Foundation
+import PixelPolicy
 import PixelStore
 
 enum StoreBackendKind: String, CaseIterable {

@@ -143,6 +143,6 @@ func makeEngine(cfg: PixelgateConfig, campaigns: any CampaignRegistry, keyring: 
 func makeEnginePlanner(cfg: PixelgateConfig, lookup: any ConsentLookup, campaigns: any CampaignRegistry,
                        recorder: (any DeliveryRecorder)?) throws -> EnginePlanner {
     let engine = try makeEngine(cfg: cfg, campaigns: campaigns)
-    return EnginePlanner(engine: engine, lookup: lookup, recorder: recorder, onStoreError: cfg.engine.onStoreError,
-                         shadow: cfg.engine.shadow, consentTimeout: cfg.engine.consentTimeout, addressMode: cfg.log.addresses)
+    return EnginePlanner(engine: engine, lookup: lookup, recorder: recorder, onStoreError: cfg.store.onStoreError,
+                         shadow: cfg.relay.shadow, consentTimeout: cfg.engine.consentTimeout, addressMode: cfg.log.addresses)
 }

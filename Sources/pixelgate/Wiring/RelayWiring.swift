@@ -13,14 +13,13 @@ enum RelayWiring {
         try AppWiring.planner(cfg)
     }
 
-    /// `makePlanner`, or the test-only per-recipient planner, wrapped for `shadow = true`.
+    /// `makePlanner`, or the test-only per-recipient planner (`shadow` is the engine planner's own).
     static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) throws -> any VariantPlanner {
         if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.environmentValue {
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
             return TestVariantPlanner()
         }
-        let p = try makePlanner(cfg)
-        return cfg.relay.shadow ? ShadowPlanner(inner: p) : p
+        return try makePlanner(cfg)
     }
 
     /// RelaySettings from the config, loading certificates and credential files.
@@ -82,22 +81,5 @@ enum RelayWiring {
     /// The delivery journal, kept in the consent store (`delivery_journal`).
     static func makeJournal(_ cfg: PixelgateConfig) throws -> any DeliveryJournal {
         StoreDeliveryJournal(store: try AppWiring.store(cfg))
-    }
-}
-
-/// `shadow = true`: the inner planner runs (its decisions are logged) but everyone gets the
-/// message unchanged, in one transaction.
-struct ShadowPlanner: VariantPlanner {
-    let inner: any VariantPlanner
-
-    func prepare(recipient: String, session: String) -> any Sendable { inner.prepare(recipient: recipient, session: session) }
-
-    func plan(message: UnsafeRawBufferPointer, recipients: [PlannedRecipient], context: MessageContext) throws(PlanFailure) -> [PlannedVariant] {
-        _ = try? inner.plan(message: message, recipients: recipients, context: context)
-        return [PlannedVariant(recipients: Array(recipients.indices), chunks: [.original(0..<message.count)], label: "shadow")]
-    }
-
-    func finished(recipients: [PlannedRecipient], outcomes: [RecipientOutcome], context: MessageContext) {
-        inner.finished(recipients: recipients, outcomes: outcomes, context: context)
     }
 }
