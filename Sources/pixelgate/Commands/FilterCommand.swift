@@ -33,10 +33,6 @@ struct Filter: ParsableCommand {
     var file: String?
 
     func run() throws {
-        try CLIExit.withStatus { try execute() }
-    }
-
-    func execute() throws {
         let cfg = try options.load()
         LogfmtHandler.bootstrap(level: Logger.Level(rawValue: cfg.log.level) ?? .info)
         let lookup = try Self.lookup(consent, cfg: cfg)
@@ -100,17 +96,5 @@ enum OutputSink {
             }
         }
         FileHandle.standardOutput.write(Data(out))
-    }
-}
-
-/// Applies a CLIError's exit status (the root command exits 1 for every error otherwise).
-enum CLIExit {
-    static func withStatus(_ body: () throws -> Void) throws {
-        do {
-            try body()
-        } catch let e as CLIError {
-            FileHandle.standardError.write(Data((e.description + "\n").utf8))
-            exit(e.code)
-        }
     }
 }

@@ -13,10 +13,6 @@ struct Links: ParsableCommand {
     @OptionGroup var options: ConfigOptions
 
     func run() throws {
-        try CLIExit.withStatus { try execute() }
-    }
-
-    func execute() throws {
         let cfg = try options.load()
         let e = cfg.engine
         let ring: TokenKeyring

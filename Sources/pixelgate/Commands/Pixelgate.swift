@@ -15,6 +15,12 @@ struct Pixelgate: ParsableCommand {
         do {
             var command = try parseAsRoot()
             try command.run()
+        } catch let e as CLIError {
+            FileHandle.standardError.write(Data((e.description + "\n").utf8))
+            Foundation.exit(e.code)
+        } catch let e as ConfigError {
+            FileHandle.standardError.write(Data(("pixelgate: " + e.description + "\n").utf8))
+            Foundation.exit(1)
         } catch {
             exit(withError: error)
         }
@@ -37,7 +43,8 @@ struct ConfigOptions: ParsableArguments {
     }
 }
 
-/// A CLI failure: message on stderr, exit status 1 (or `code`).
+/// A CLI failure: message on stderr, exit status `code` (1 unless the command says otherwise:
+/// 64 usage, 65 unparseable data, 75 temporary failure, as in sysexits.h).
 struct CLIError: Error, CustomStringConvertible {
     let description: String
     let code: Int32

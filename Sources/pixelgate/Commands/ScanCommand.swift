@@ -38,10 +38,6 @@ struct Scan: ParsableCommand {
     }
 
     func run() throws {
-        try CLIExit.withStatus { try execute() }
-    }
-
-    func execute() throws {
         let cfg = try options.load()
         let message = try InputFile.read(file)
         // Scanning seals no token: an ephemeral key keeps `scan` free of state.
