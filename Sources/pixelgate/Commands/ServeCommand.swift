@@ -68,7 +68,6 @@ struct Serve: ParsableCommand {
         }
         let server = RelayServer(environment: env, listeners: listeners)
         server.start()
-        AppWiring.startPruning(cfg, log: log)
         let queue = DispatchQueue(label: "pixelgate.signals")
         var sources: [DispatchSourceSignal] = []
         for sig in [SIGTERM, SIGINT, SIGHUP] {

@@ -5,7 +5,6 @@
 // backend or its location changed; a store that cannot be opened at start is a startup error
 // naming the cause (a store that goes down later follows `on_store_error`).
 import Foundation
-import Logging
 import PixelPolicy
 import PixelRelay
 import PixelStore
@@ -23,7 +22,7 @@ enum AppWiring {
             try FileManager.default.createDirectory(atPath: cfg.common.stateDir, withIntermediateDirectories: true,
                                                     attributes: [.posixPermissions: 0o700])
             let store = try StoreWiring.openStore(cfg)
-            opened?.store.close()
+            // The previous store is not closed: sessions that started before a reload still use it.
             opened = (key, store)
             return store
         } catch let e as StoreError {
@@ -40,24 +39,5 @@ enum AppWiring {
         } catch let e as ConfigError {
             throw CLIError("pixelgate: \(e.description)")
         }
-    }
-
-    /// Prunes delivery records past `retention` and journal rows past `journal_retention`, now and
-    /// then every `interval` seconds, on a background queue, for as long as the process runs.
-    static func startPruning(_ cfg: PixelgateConfig, every interval: Double = 3600, log: Logger) {
-        let queue = DispatchQueue(label: "pixelgate.prune")
-        @Sendable func prune() {
-            do {
-                let store = try store(cfg)
-                let r = try store.prune(now: Date())
-                if r.deliveries + r.journal > 0 {
-                    log.info("prune", metadata: ["deliveries": "\(r.deliveries)", "journal": "\(r.journal)"])
-                }
-            } catch {
-                log.warning("error", metadata: ["what": "prune", "error": .string("\(error)")])
-            }
-            queue.asyncAfter(deadline: .now() + interval) { prune() }
-        }
-        queue.async { prune() }
     }
 }
