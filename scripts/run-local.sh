@@ -11,7 +11,7 @@ cat <<MSG
 pixelgate: listening on 127.0.0.1:10025, writing relayed mail to ./outbox
 In another terminal, send it a message:
   swaks --server 127.0.0.1:10025 --from sender@example.com --to rcpt@example.org \\
-        --header 'Content-Type: text/html' \\
+        --header 'Content-Type: text/html' --header 'Tracking-Purposes: open_measurement' \\
         --body '<html><body>Hi<img src="https://t.example.net/wf/open?upn=abc123def456ghi789" width="1" height="1"></body></html>'
 then look at ./outbox (the pixel is gone: rcpt@example.org never consented).
 MSG
