@@ -120,23 +120,16 @@ enum MailPath {
     }
 
     static func firstUnquoted(_ target: UInt8, in b: ArraySlice<UInt8>) -> Int? {
-        var quoted = false
-        var i = b.startIndex
-        while i < b.endIndex {
-            let c = b[i]
-            if quoted {
-                if c == UInt8(ascii: "\\") { i += 1 } else if c == UInt8(ascii: "\"") { quoted = false }
-            } else if c == UInt8(ascii: "\"") {
-                quoted = true
-            } else if c == target {
-                return i
-            }
-            i += 1
-        }
-        return nil
+        unquoted(target, in: b, last: false)
     }
 
     static func lastUnquoted(_ target: UInt8, in b: ArraySlice<UInt8>) -> Int? {
+        unquoted(target, in: b, last: true)
+    }
+
+    /// The first (or last) `target` outside quoted strings; nil when absent or (for `last`) when a
+    /// quoted string is left open.
+    private static func unquoted(_ target: UInt8, in b: ArraySlice<UInt8>, last: Bool) -> Int? {
         var found: Int?
         var quoted = false
         var i = b.startIndex
@@ -147,6 +140,7 @@ enum MailPath {
             } else if c == UInt8(ascii: "\"") {
                 quoted = true
             } else if c == target {
+                if !last { return i }
                 found = i
             }
             i += 1

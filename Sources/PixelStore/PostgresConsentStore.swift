@@ -28,8 +28,7 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
     let pool: PGPool
     let options: StoreOptions
     let normalizer: AddressNormalizer
-    private let pruneLock = NSLock()
-    private var lastPrune = Date.distantPast
+    private let pruneSchedule = PruneSchedule()
 
     public init(conninfo: String, options: StoreOptions) throws {
         self.options = options
@@ -224,7 +223,7 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
                             name: "insert_delivery", d)
             }
         }
-        if duePrune() { try prune(now: Date()) }
+        if pruneSchedule.isDue() { try prune(now: Date()) }
     }
 
     public func deliveries(recipient: String, since: Date?) throws -> [DeliveryRecord] {
@@ -240,13 +239,6 @@ public final class PostgresConsentStore: ConsentStore, @unchecked Sendable {
         }
     }
 
-    private func duePrune() -> Bool {
-        pruneLock.lock(); defer { pruneLock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(lastPrune) >= SQLiteConsentStore.pruneInterval else { return false }
-        lastPrune = now
-        return true
-    }
 
     @discardableResult
     public func prune(now: Date) throws -> PruneResult {

@@ -21,10 +21,8 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     let readers: SQLiteLookupReaders
     let options: StoreOptions
     let normalizer: AddressNormalizer
-    private let pruneLock = NSLock()
-    private var lastPrune = Date.distantPast
+    private let pruneSchedule = PruneSchedule()
     /// Opportunistic pruning runs from `record(_ deliveries:)` at most this often (seconds).
-    static let pruneInterval: Double = 600
     /// Bytes of the database file each connection maps into memory for reads (1 GiB).
     static let mmapSize = 1 << 30
     /// Appends of at least this many events checkpoint the WAL afterwards.
@@ -217,16 +215,9 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
                 }
             }
         }
-        if duePrune() { try prune(now: Date()) }
+        if pruneSchedule.isDue() { try prune(now: Date()) }
     }
 
-    func duePrune() -> Bool {
-        pruneLock.lock(); defer { pruneLock.unlock() }
-        let now = Date()
-        guard now.timeIntervalSince(lastPrune) >= Self.pruneInterval else { return false }
-        lastPrune = now
-        return true
-    }
 
     @discardableResult
     public func prune(now: Date) throws -> PruneResult {
