@@ -12,12 +12,14 @@ let package = Package(
         .executable(name: "fuzz-mime", targets: ["FuzzMIME"]),
         .executable(name: "fuzz-html", targets: ["FuzzHTML"]),
         .executable(name: "fuzz-smtp", targets: ["FuzzSMTP"]),
+        .executable(name: "fuzz-dot", targets: ["FuzzDot"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
+        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         // C shims: system libraries and static-inline wrappers for their macros. No logic.
@@ -52,17 +54,29 @@ let package = Package(
             "PixelNet", "PixelSMTP", "PixelCrypto", "PixelLog",
             .product(name: "Logging", package: "swift-log"),
         ]),
+        // Counters and histograms, rendered in the Prometheus text format. No I/O.
+        .target(name: "PixelMetrics"),
+        // DKIM (RFC 6376/8463): canonicalisation, body hash, signing and key loading over OpenSSL EVP.
+        .target(name: "PixelDKIM", dependencies: ["COpenSSL", "PixelCrypto"]),
+        // HTTP side: the gate, withdrawal, preferences, consent API, metrics and health, on FlyingFox.
+        .target(name: "PixelWeb", dependencies: [
+            "PixelPolicy", "PixelStore", "PixelCrypto", "PixelMetrics", "PixelLog",
+            .product(name: "FlyingFox", package: "FlyingFox"),
+            .product(name: "Logging", package: "swift-log"),
+        ]),
         // The one executable: CLI, config loading, wiring.
         .executableTarget(name: "pixelgate", dependencies: [
             "PixelRelay", "PixelEngine", "PixelStore", "PixelPolicy", "PixelLog", "PixelNet", "PixelSMTP",
+            "PixelWeb", "PixelMetrics", "PixelDKIM",
             .product(name: "ArgumentParser", package: "swift-argument-parser"),
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .executableTarget(name: "pixelgate-bench", dependencies: ["PixelEngine", "PixelHTML", "PixelMIME", "PixelStore", "PixelPolicy"]),
+        .executableTarget(name: "pixelgate-bench", dependencies: ["PixelEngine", "PixelHTML", "PixelMIME", "PixelStore", "PixelPolicy", "PixelDKIM"]),
         .executableTarget(name: "FuzzMIME", dependencies: ["PixelMIME"]),
         .executableTarget(name: "FuzzHTML", dependencies: ["PixelHTML"]),
         .executableTarget(name: "FuzzSMTP", dependencies: ["PixelSMTP"]),
+        .executableTarget(name: "FuzzDot", dependencies: ["PixelSMTP"]),
 
         .testTarget(name: "PixelCryptoTests", dependencies: ["PixelCrypto", "PixelLog"]),
         .testTarget(name: "PixelNetTests", dependencies: ["PixelNet"]),
@@ -73,6 +87,9 @@ let package = Package(
         .testTarget(name: "PixelEngineTests", dependencies: ["PixelEngine"], resources: [.copy("golden")]),
         .testTarget(name: "PixelStoreTests", dependencies: ["PixelStore"]),
         .testTarget(name: "PixelRelayTests", dependencies: ["PixelRelay", "PixelSMTP", "PixelNet"]),
+        .testTarget(name: "PixelMetricsTests", dependencies: ["PixelMetrics"]),
+        .testTarget(name: "PixelDKIMTests", dependencies: ["PixelDKIM", "PixelCrypto"], resources: [.copy("vectors")]),
+        .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -7,7 +7,7 @@ set -euo pipefail
 mode=${1:---test}
 pkgs=(libssl-dev libpq-dev libsqlite3-dev libcrypt-dev pkg-config openssl swaks ca-certificates)
 if [ "$mode" = "--test" ]; then
-  pkgs+=(postfix postgresql python3-venv python3-pip)
+  pkgs+=(postfix postgresql python3-venv python3-pip chromium chromium-driver python3-selenium wrk nginx)
 fi
 missing=()
 for p in "${pkgs[@]}"; do

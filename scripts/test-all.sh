@@ -16,7 +16,8 @@ step() { printf '\n==== %s ====\n' "$*"; }
 
 step "dependencies"
 ./scripts/install-deps.sh --test
-if [ ! -x .venv/bin/python ]; then python3 -m venv .venv; fi
+# --system-site-packages: selenium comes from apt (python3-selenium) beside chromium-driver.
+if [ ! -x .venv/bin/python ]; then python3 -m venv --system-site-packages .venv; fi
 .venv/bin/pip install -q -r e2e/requirements.txt
 
 step "build (debug)"

@@ -1,0 +1,2 @@
+// Tests for PixelDKIM (placeholder until its issue lands).
+import Testing

@@ -1,0 +1,2 @@
+// Tests for PixelMetrics (placeholder until its issue lands).
+import Testing

@@ -1,0 +1,2 @@
+// Tests for PixelWeb (placeholder until its issue lands).
+import Testing
