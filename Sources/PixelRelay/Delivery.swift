@@ -135,13 +135,15 @@ public enum Delivery {
                 if let g = groups.firstIndex(where: { $0.0 == r }) { groups[g].1.append(i) } else { groups.append((r, [i])) }
             }
             for (r, group) in groups {
-                log.info("relayed", metadata: [
+                var fields: Logger.Metadata = [
                     "to": .string(group.map { addresses.render(req.recipients[$0].rcpt.address) }.joined(separator: ",")),
                     "rcpts": "\(group.count)", "variant": .string(variant.label), "upstream": .string(upstream.label),
                     "status": .string(r.isPositive ? "sent" : (r.isTransient ? "deferred" : "bounced")),
                     "reply": .string(Self.describe(r)), "delay_ms": "\(req.started.elapsedMillis)",
                     "upstream_ms": "\(t0.elapsedMillis)", "size": "\(source.size)",
-                ])
+                ]
+                for (k, v) in variant.logFields { fields[k] = .string(v) }
+                log.info("relayed", metadata: fields)
             }
         }
         let final = replies.map { $0 ?? SMTPReply.tempfail("Not attempted") }

@@ -23,11 +23,14 @@ public struct PlannedVariant: Sendable {
     public var chunks: [BodyChunk]
     /// Short label for logs, e.g. "v1".
     public var label: String
+    /// Extra key=value pairs for this variant's `relayed` log lines (e.g. `dkim=signed:d/s`), in order.
+    public var logFields: [(String, String)]
 
-    public init(recipients: [Int], chunks: [BodyChunk], label: String) {
+    public init(recipients: [Int], chunks: [BodyChunk], label: String, logFields: [(String, String)] = []) {
         self.recipients = recipients
         self.chunks = chunks
         self.label = label
+        self.logFields = logFields
     }
 }
 
