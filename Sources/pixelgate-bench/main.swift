@@ -2,6 +2,7 @@
 //   pixelgate-bench html FILE...      scan + rewrite MB/s per file and in total (HTMLBench.swift)
 //   pixelgate-bench mime FILE.eml...  whole engine MB/s per message (MIMEBench.swift)
 //   pixelgate-bench store ...         lookups/s for SQLite and PostgreSQL (StoreBench.swift)
+//   pixelgate-bench dkim [--size N]   DKIM signatures/s, RSA-2048 and Ed25519, 50 KB (DKIMBench.swift)
 import Foundation
 
 let args = Array(CommandLine.arguments.dropFirst())
@@ -9,7 +10,8 @@ switch args.first {
 case "html": HTMLBench.run(Array(args.dropFirst()))
 case "mime": MIMEBench.run(Array(args.dropFirst()))
 case "store": StoreBench.run(Array(args.dropFirst()))
+case "dkim": DKIMBench.run(Array(args.dropFirst()))
 default:
-    FileHandle.standardError.write(Data("usage: pixelgate-bench html FILE... | mime FILE.eml... | store [options]\n".utf8))
+    FileHandle.standardError.write(Data("usage: pixelgate-bench html FILE... | mime FILE.eml... | store [options] | dkim [--size BYTES]\n".utf8))
     exit(2)
 }

@@ -1,5 +1,5 @@
 // filter: writes the message rewritten for one recipient to stdout, through exactly the relay's
-// planner (EnginePlanner: analyse -> decide -> render). `--consent LIST|none` gives the consented
+// planner (EnginePlanner: analyse -> decide -> render, then DKIM as in serve). `--consent LIST|none` gives the consented
 // purposes directly; `store` (the default) asks the consent store. Exit status: 0 written,
 // 64 bad arguments (an unknown purpose is named), 65 unparseable message with on_unparseable =
 // reject, 75 consent store unavailable with on_store_error = tempfail, 1 other errors.
@@ -43,12 +43,14 @@ struct Filter: ParsableCommand {
         } catch let e as PolicyError {
             throw CLIError("pixelgate filter: \(e.description)")
         }
-        let prepared = planner.prepare(recipient: recipient, session: "filter")
+        // DKIM is the last step, as in `serve` (DKIMWiring): broken signatures, then [[dkim]] signing.
+        let signing = DKIMPlanner(inner: planner, signer: try DKIMWiring.loadSigner(cfg))
+        let prepared = signing.prepare(recipient: recipient, session: "filter")
         let recipients = [PlannedRecipient(address: recipient, prepared: prepared)]
         let context = MessageContext(session: "filter", queueID: nil, mailFrom: "", messageKey: "")
         let variants: [PlannedVariant]
         do {
-            variants = try message.withUnsafeBytes { buf in try planner.plan(message: buf, recipients: recipients, context: context) }
+            variants = try message.withUnsafeBytes { buf in try signing.plan(message: buf, recipients: recipients, context: context) }
         } catch let failure as PlanFailure {
             switch failure {
             case .reject(_, let enhanced, let text): throw CLIError("pixelgate filter: \(enhanced) \(text)", code: 65)

@@ -41,6 +41,20 @@ public final class ConfigReader {
         return SectionReader(name: name, table: t, reader: self)
     }
 
+    /// A top-level array of tables (`[[name]]`): one reader per entry, named `name[i]` in
+    /// messages. Absent means no entries; anything but an array of tables is an error.
+    public func tableArray(_ name: String) throws(ConfigError) -> [SectionReader] {
+        consumed.insert(name)
+        guard let v = root[name] else { return [] }
+        guard let a = v.array else { throw ConfigError("\(path): \(name) must be an array of tables ([[\(name)]])") }
+        var out: [SectionReader] = []
+        for (i, item) in a.enumerated() {
+            guard let t = item.table else { throw ConfigError("\(path): \(name)[\(i)] must be a table ([[\(name)]])") }
+            out.append(SectionReader(name: "\(name)[\(i)]", table: t, reader: self))
+        }
+        return out
+    }
+
     func markConsumed(_ fullKey: String) { consumed.insert(fullKey) }
 
     /// Keys present in the file that no section read, e.g. "store.bakend".
@@ -50,6 +64,11 @@ public final class ConfigReader {
             guard consumed.contains(top) else { out.append(top); continue }
             if let t = root[top]?.table {
                 for k in t.keys where !consumed.contains("\(top).\(k)") { out.append("\(top).\(k)") }
+            } else if let a = root[top]?.array {
+                for (i, item) in a.enumerated() {
+                    guard let t = item.table else { continue }
+                    for k in t.keys where !consumed.contains("\(top)[\(i)].\(k)") { out.append("\(top)[\(i)].\(k)") }
+                }
             }
         }
         return out.sorted()

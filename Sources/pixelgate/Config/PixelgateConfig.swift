@@ -54,6 +54,7 @@ struct PixelgateConfig {
     var relay: RelayConfig
     var store: StoreConfig
     var engine: EngineConfig
+    var dkim: DKIMConfig
 
     /// Reads `path`, or the default path when it exists, or embedded defaults.
     static func load(path: String?) throws -> PixelgateConfig {
@@ -78,6 +79,7 @@ struct PixelgateConfig {
         relay = try RelayConfig(reader: reader)
         store = try StoreConfig(reader: reader)
         engine = try EngineConfig(reader: reader)
+        dkim = try DKIMConfig(reader: reader)
         let unknown = reader.unknownKeys()
         if !unknown.isEmpty {
             throw ConfigError("\(reader.path): unknown key\(unknown.count > 1 ? "s" : ""): \(unknown.joined(separator: ", "))")
@@ -86,6 +88,6 @@ struct PixelgateConfig {
 
     func effectiveSettings() -> [(String, String)] {
         common.effectiveSettings() + log.effectiveSettings() + relay.effectiveSettings()
-            + store.effectiveSettings() + engine.effectiveSettings()
+            + store.effectiveSettings() + engine.effectiveSettings() + dkim.effectiveSettings()
     }
 }

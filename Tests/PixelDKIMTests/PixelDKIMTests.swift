@@ -1,2 +1,0 @@
-// Tests for PixelDKIM (placeholder until its issue lands).
-import Testing
