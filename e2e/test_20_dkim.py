@@ -284,3 +284,23 @@ def test_credential_key_and_dns_record(workdir, keys):
     cfg = workdir / "check.toml"
     r = check_config(cfg, env)
     assert r.returncode != 0 and "CREDENTIALS_DIRECTORY" in r.stderr
+
+
+@pytest.mark.parametrize("entry,message", [
+    ('domain = "shop.example"\nselector = "s"\nkey = "/k.pem"\nalgorithm = "rsa-sha256"\nselektor = "x"\n', "dkim[0].selektor"),
+    ('domain = "shop.example"\nkey = "/k.pem"\nalgorithm = "rsa-sha256"\n', "dkim[0].selector is required"),
+    ('domain = "shop.example"\nselector = "s"\nkey = "/k.pem"\nalgorithm = "rsa-sha1"\n', "dkim[0].algorithm must be one of"),
+    ('domain = "shop.example"\nselector = "s;x=1"\nkey = "/k.pem"\nalgorithm = "rsa-sha256"\n', "dkim[0].selector"),
+])
+def test_bad_dkim_entries_are_config_errors(workdir, entry, message):
+    cfg = workdir / "bad.toml"
+    cfg.write_text("[[dkim]]\n" + entry)
+    r = check_config(cfg)
+    assert r.returncode != 0 and message in r.stderr and str(cfg) in r.stderr, r.stderr
+
+
+def test_dkim_broken_must_be_remove_or_keep(workdir):
+    cfg = workdir / "bad.toml"
+    cfg.write_text('[dkim_options]\ndkim_broken = "drop"\n')
+    r = check_config(cfg)
+    assert r.returncode != 0 and "dkim_options.dkim_broken" in r.stderr, r.stderr
