@@ -66,38 +66,57 @@ public final class BodyHasher {
     }
 
     public func update(_ buf: UnsafeRawBufferPointer) {
+        guard let base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self), buf.count > 0 else { return }
         let relaxed = canonicalization == .relaxed
+        let n = buf.count
         var st = state
         var out = staging
         staging = []
-        defer { state = st; staging = out }
-        @inline(__always) func content(_ b: UInt8) {
-            if !st.lineStarted {
-                while st.blankLines > 0 { out.append(0x0D); out.append(0x0A); st.blankLines -= 1 }
-                st.lineStarted = true
-            }
-            if st.pendingWSP { out.append(0x20); st.pendingWSP = false }
-            out.append(b)
-            st.emittedAny = true
-        }
-        @inline(__always) func endLine() {
-            st.pendingWSP = false
-            if st.lineStarted { out.append(0x0D); out.append(0x0A); st.lineStarted = false } else { st.blankLines += 1 }
-        }
-        for b in buf {
+        var i = 0
+        while i < n {
             if st.pendingCR {
                 st.pendingCR = false
-                if b == 0x0A { endLine(); continue }
-                content(0x0D)
+                if base[i] == 0x0A { Self.endLine(&st, &out); i += 1; continue }
+                Self.begin(&st, &out)
+                out.append(0x0D)                  // a lone CR is content; base[i] is read next
             }
-            switch b {
-            case 0x0D: st.pendingCR = true
-            case 0x0A: endLine()
-            case 0x20 where relaxed, 0x09 where relaxed: st.pendingWSP = true
-            default: content(b)
+            // A run of ordinary bytes is copied in one go.
+            var j = i
+            if relaxed {
+                while j < n, base[j] != 0x0D, base[j] != 0x0A, base[j] != 0x20, base[j] != 0x09 { j += 1 }
+            } else {
+                while j < n, base[j] != 0x0D, base[j] != 0x0A { j += 1 }
+            }
+            if j > i {
+                Self.begin(&st, &out)
+                out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i))
+                i = j
+            } else {
+                switch base[i] {
+                case 0x0D: st.pendingCR = true
+                case 0x0A: Self.endLine(&st, &out)
+                default: st.pendingWSP = true        // SP or TAB, relaxed only
+                }
+                i += 1
             }
             if out.count >= Self.stagingSize { flush(&out) }
         }
+        state = st
+        staging = out
+    }
+
+    @inline(__always) private static func begin(_ st: inout State, _ out: inout [UInt8]) {
+        if !st.lineStarted {
+            while st.blankLines > 0 { out.append(0x0D); out.append(0x0A); st.blankLines -= 1 }
+            st.lineStarted = true
+        }
+        if st.pendingWSP { out.append(0x20); st.pendingWSP = false }
+        st.emittedAny = true
+    }
+
+    @inline(__always) private static func endLine(_ st: inout State, _ out: inout [UInt8]) {
+        st.pendingWSP = false
+        if st.lineStarted { out.append(0x0D); out.append(0x0A); st.lineStarted = false } else { st.blankLines += 1 }
     }
 
     public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
@@ -106,21 +125,11 @@ public final class BodyHasher {
     public func finish() -> [UInt8] {
         var out = staging
         staging = []
-        if state.pendingCR { state.pendingCR = false; appendContent(0x0D, &out) }
+        if state.pendingCR { state.pendingCR = false; Self.begin(&state, &out); out.append(0x0D) }
         if state.lineStarted { out += [0x0D, 0x0A]; state.lineStarted = false; state.emittedAny = true }
         if canonicalization == .simple && !state.emittedAny { out += [0x0D, 0x0A] }
         flush(&out)
         return digest.finish()
-    }
-
-    private func appendContent(_ b: UInt8, _ out: inout [UInt8]) {
-        if !state.lineStarted {
-            while state.blankLines > 0 { out += [0x0D, 0x0A]; state.blankLines -= 1 }
-            state.lineStarted = true
-        }
-        if state.pendingWSP { out.append(0x20); state.pendingWSP = false }
-        out.append(b)
-        state.emittedAny = true
     }
 
     /// Hashes `out` (up to `limit` in total) and empties it.

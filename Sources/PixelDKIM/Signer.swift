@@ -79,8 +79,8 @@ public struct Signer: Sendable {
             out += piece
             line += piece.count
         }
-        for (n, (name, value)) in tags.enumerated() {
-            let sep = n == 0 ? " " : " "
+        for (name, value) in tags {
+            let sep = " "
             if name == "h" {
                 let parts = value.split(separator: ":").map(String.init)
                 for (i, p) in parts.enumerated() {
