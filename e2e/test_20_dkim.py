@@ -14,6 +14,7 @@ from __future__ import annotations
 import base64
 import os
 import re
+import signal
 import smtplib
 import subprocess
 import time
@@ -304,3 +305,18 @@ def test_dkim_broken_must_be_remove_or_keep(workdir):
     cfg.write_text('[dkim_options]\ndkim_broken = "drop"\n')
     r = check_config(cfg)
     assert r.returncode != 0 and "dkim_options.dkim_broken" in r.stderr, r.stderr
+
+
+def test_sighup_with_a_bad_key_keeps_the_old_signer(pixelgate, workdir, keys):
+    config = dkim_config(keys)
+    records = records_for(config, workdir)
+    out = workdir / "out"
+    pg = pixelgate(config, upstream=f"file:{out}")
+    pg.config_path.write_text(pg.config_path.read_text().replace(str(keys["ed25519"]), str(workdir / "gone.pem")))
+    pg.signal(signal.SIGHUP)
+    reload = pg.wait_event("reload")
+    assert reload.get("level") == "error" and "gone.pem" in reload.get("error", ""), reload
+    assert pg.alive()
+    send(pg, ["alice@example.org"], html_message("8bit"))
+    [msg] = written(out, 1)
+    assert verify_each(msg, records) == [("shop.example", "rsa1", True), ("shop.example", "ed1", True)]
