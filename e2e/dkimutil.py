@@ -5,7 +5,8 @@ check-config` prints, and verification with dkimpy (an independent implementatio
 Contract:
 - `make_key(dir, kind)` writes a PEM private key: "rsa2048", "rsa512", "ed25519" or "ec256".
 - `check_config(config, env)` runs `pixelgate check-config` and returns the CompletedProcess.
-- `dns_records(stdout)` parses its `<sel>._domainkey.<domain> IN TXT "..."` lines into the
+- `dns_records(stdout)` parses its `<sel>._domainkey.<domain> IN TXT "..." ["..."]` lines (strings
+  of at most 255 characters, joined as DNS joins them) into the
   {b"name.": b"record"} map `dnsfunc(records)` answers from (None for an unknown name).
 - `verify_each(message, records)` verifies every DKIM-Signature of a message with dkimpy and
   returns [(d, s, passed)] in header order.
@@ -26,7 +27,7 @@ KEYGEN = {
     "ed25519": ["-algorithm", "ED25519"],
     "ec256": ["-algorithm", "EC", "-pkeyopt", "ec_paramgen_curve:P-256"],
 }
-RECORD_LINE = re.compile(r'^(\S+\._domainkey\.\S+) IN TXT "([^"]*)"$', re.M)
+RECORD_LINE = re.compile(r'^(\S+\._domainkey\.\S+) IN TXT ((?:"[^"]*" ?)+)$', re.M)
 
 
 def make_key(directory: Path, kind: str) -> Path:
@@ -42,7 +43,12 @@ def check_config(config: Path, env: dict[str, str] | None = None) -> subprocess.
 
 
 def dns_records(stdout: str) -> dict[bytes, bytes]:
-    return {(name + ".").encode(): rec.encode() for name, rec in RECORD_LINE.findall(stdout)}
+    out = {}
+    for name, strings in RECORD_LINE.findall(stdout):
+        parts = re.findall(r'"([^"]*)"', strings)
+        assert all(len(p) <= 255 for p in parts), f"a TXT string over 255 characters: {name}"
+        out[(name + ".").encode()] = "".join(parts).encode()   # DNS joins the strings of one record
+    return out
 
 
 def dnsfunc(records: dict[bytes, bytes]):

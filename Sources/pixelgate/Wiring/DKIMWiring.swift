@@ -38,13 +38,21 @@ enum DKIMWiring {
         DKIMPlanner(inner: inner, signer: try loadSigner(cfg))
     }
 
-    /// One `name._domainkey.domain IN TXT "..."` line per entry (check-config).
+    /// One `name._domainkey.domain IN TXT "..."` line per entry (check-config), in zone-file
+    /// syntax: a record longer than 255 characters (any RSA key of 2048 bits or more) is written as
+    /// several quoted strings of at most 255, which DNS joins back together.
     static func dnsRecords(_ signer: MessageSigner) throws -> [String] {
         var out: [String] = []
         for e in signer.entries {
             let s = e.signer
             do {
-                out.append("\(s.selector)._domainkey.\(s.domain) IN TXT \"\(try s.key.dnsRecord())\"")
+                var rest = Substring(try s.key.dnsRecord())
+                var strings: [String] = []
+                while !rest.isEmpty {
+                    strings.append("\"\(rest.prefix(255))\"")
+                    rest = rest.dropFirst(255)
+                }
+                out.append("\(s.selector)._domainkey.\(s.domain) IN TXT \(strings.joined(separator: " "))")
             } catch {
                 throw CLIError("pixelgate: \(error.description)")
             }
