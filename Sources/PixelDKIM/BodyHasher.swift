@@ -52,8 +52,33 @@ public final class BodyHasher {
         var blankLines = 0
         var emittedAny = false
     }
+
+    /// The staging buffer: canonical bytes waiting to be hashed.
+    private struct Out {
+        let p: UnsafeMutablePointer<UInt8>
+        var n = 0
+
+        @inline(__always) mutating func put(_ b: UInt8, _ h: BodyHasher) {
+            if n == BodyHasher.stagingSize { h.hashStaged(n); n = 0 }
+            p[n] = b
+            n += 1
+        }
+
+        @inline(__always) mutating func put(_ src: UnsafePointer<UInt8>, _ count: Int, _ h: BodyHasher) {
+            var src = src, count = count
+            while count > 0 {
+                if n == BodyHasher.stagingSize { h.hashStaged(n); n = 0 }
+                let k = Swift.min(count, BodyHasher.stagingSize - n)
+                (p + n).update(from: src, count: k)
+                n += k
+                src += k
+                count -= k
+            }
+        }
+    }
+
     private var state = State()
-    private var staging: [UInt8] = []
+    private var out: Out
     /// Canonical bytes hashed so far (bounded by `limit`).
     public private(set) var canonicalLength = 0
 
@@ -62,23 +87,24 @@ public final class BodyHasher {
         self.hash = hash
         self.limit = limit
         digest = DigestStream(hash)
-        staging.reserveCapacity(Self.stagingSize + 1024)
+        out = Out(p: .allocate(capacity: Self.stagingSize))
     }
+
+    deinit { out.p.deallocate() }
 
     public func update(_ buf: UnsafeRawBufferPointer) {
         guard let base = buf.baseAddress?.assumingMemoryBound(to: UInt8.self), buf.count > 0 else { return }
         let relaxed = canonicalization == .relaxed
         let n = buf.count
         var st = state
-        var out = staging
-        staging = []
+        var o = out
         var i = 0
         while i < n {
             if st.pendingCR {
                 st.pendingCR = false
-                if base[i] == 0x0A { Self.endLine(&st, &out); i += 1; continue }
-                Self.begin(&st, &out)
-                out.append(0x0D)                  // a lone CR is content; base[i] is read next
+                if base[i] == 0x0A { Self.endLine(&st, &o, self); i += 1; continue }
+                Self.begin(&st, &o, self)
+                o.put(0x0D, self)                 // a lone CR is content; base[i] is read next
             }
             // A run of ordinary bytes is copied in one go.
             var j = i
@@ -88,56 +114,57 @@ public final class BodyHasher {
                 while j < n, base[j] != 0x0D, base[j] != 0x0A { j += 1 }
             }
             if j > i {
-                Self.begin(&st, &out)
-                out.append(contentsOf: UnsafeBufferPointer(start: base + i, count: j - i))
+                Self.begin(&st, &o, self)
+                o.put(base + i, j - i, self)
                 i = j
             } else {
                 switch base[i] {
                 case 0x0D: st.pendingCR = true
-                case 0x0A: Self.endLine(&st, &out)
+                case 0x0A: Self.endLine(&st, &o, self)
                 default: st.pendingWSP = true        // SP or TAB, relaxed only
                 }
                 i += 1
             }
-            if out.count >= Self.stagingSize { flush(&out) }
         }
         state = st
-        staging = out
+        out = o
     }
 
-    @inline(__always) private static func begin(_ st: inout State, _ out: inout [UInt8]) {
+    @inline(__always) private static func begin(_ st: inout State, _ o: inout Out, _ h: BodyHasher) {
         if !st.lineStarted {
-            while st.blankLines > 0 { out.append(0x0D); out.append(0x0A); st.blankLines -= 1 }
+            while st.blankLines > 0 { o.put(0x0D, h); o.put(0x0A, h); st.blankLines -= 1 }
             st.lineStarted = true
         }
-        if st.pendingWSP { out.append(0x20); st.pendingWSP = false }
+        if st.pendingWSP { o.put(0x20, h); st.pendingWSP = false }
         st.emittedAny = true
     }
 
-    @inline(__always) private static func endLine(_ st: inout State, _ out: inout [UInt8]) {
+    @inline(__always) private static func endLine(_ st: inout State, _ o: inout Out, _ h: BodyHasher) {
         st.pendingWSP = false
-        if st.lineStarted { out.append(0x0D); out.append(0x0A); st.lineStarted = false } else { st.blankLines += 1 }
+        if st.lineStarted { o.put(0x0D, h); o.put(0x0A, h); st.lineStarted = false } else { st.blankLines += 1 }
     }
 
     public func update(_ bytes: [UInt8]) { bytes.withUnsafeBytes { update($0) } }
 
     /// The body hash; the hasher must not be used afterwards.
     public func finish() -> [UInt8] {
-        var out = staging
-        staging = []
-        if state.pendingCR { state.pendingCR = false; Self.begin(&state, &out); out.append(0x0D) }
-        if state.lineStarted { out += [0x0D, 0x0A]; state.lineStarted = false; state.emittedAny = true }
-        if canonicalization == .simple && !state.emittedAny { out += [0x0D, 0x0A] }
-        flush(&out)
+        var st = state
+        var o = out
+        if st.pendingCR { st.pendingCR = false; Self.begin(&st, &o, self); o.put(0x0D, self) }
+        if st.lineStarted { o.put(0x0D, self); o.put(0x0A, self); st.lineStarted = false; st.emittedAny = true }
+        if canonicalization == .simple && !st.emittedAny { o.put(0x0D, self); o.put(0x0A, self) }
+        hashStaged(o.n)
+        o.n = 0
+        state = st
+        out = o
         return digest.finish()
     }
 
-    /// Hashes `out` (up to `limit` in total) and empties it.
-    private func flush(_ out: inout [UInt8]) {
-        var n = out.count
-        if let limit { n = Swift.max(0, Swift.min(n, limit - canonicalLength)) }
-        if n > 0 { out.withUnsafeBytes { digest.update($0.baseAddress!, n) } }
-        canonicalLength += n
-        out.removeAll(keepingCapacity: true)
+    /// Hashes the first `count` staged bytes, up to `limit` in total.
+    private func hashStaged(_ count: Int) {
+        var k = count
+        if let limit { k = Swift.max(0, Swift.min(k, limit - canonicalLength)) }
+        if k > 0 { digest.update(out.p, k) }
+        canonicalLength += k
     }
 }

@@ -58,4 +58,25 @@ import PixelDKIM
             }
         }
     }
+
+    /// Bodies larger than the 64 KB staging buffer, in uneven chunks, and l= across its edge.
+    @Test func largeBodiesMatchTheReference() {
+        var rng = SystemRandomNumberGenerator()
+        let alphabet: [UInt8] = [0x61, 0x62, 0x20, 0x09, 0x0D, 0x0A] + Array(repeating: 0x63, count: 10)
+        let body = (0..<300_000).map { _ in alphabet.randomElement(using: &rng)! }
+        for c in Canonicalization.allCases {
+            let h = BodyHasher(c)
+            var i = 0
+            while i < body.count {
+                let j = min(body.count, i + Int.random(in: 1...100_000, using: &rng))
+                h.update(Array(body[i..<j]))
+                i = j
+            }
+            let want = Self.reference(body, c)
+            #expect(h.finish() == Digest.sha256(want), "\(c)")
+            let limited = BodyHasher(c, limit: 70_000)
+            limited.update(body)
+            #expect(limited.finish() == Digest.sha256(want.prefix(70_000)), "\(c) l=70000")
+        }
+    }
 }
