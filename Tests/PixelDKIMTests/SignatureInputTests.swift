@@ -41,3 +41,24 @@ final class Results: @unchecked Sendable {
     func add(_ v: Bool) { lock.lock(); values.append(v); lock.unlock() }
     var all: [Bool] { lock.lock(); defer { lock.unlock() }; return values }
 }
+
+@Suite struct RobustnessTests {
+    /// Random headers (with broken DKIM-Signature fields among them) never crash the signer.
+    @Test func randomMessagesNeverCrash() throws {
+        let key = try SigningKey(path: Vectors.path("rfc8463-ed25519.pem"), algorithm: .ed25519SHA256)
+        let ms = MessageSigner(entries: [SigningEntry(signer: Signer(domain: "football.example.com", selector: "b", key: key), matchSubdomains: true)])
+        let pieces = ["DKIM-Signature:", " v=1;", " a=rsa-sha256;", " a=rsa-sha1;", " c=relaxed/simple;", " c=bogus;", " bh=", "AAAA",
+                      "=;", " l=5;", " l=-1;", " b=", ";;", "==", "From:", " <x@football.example.com>", " \"@\" <", "\r\n", "\n", "\r",
+                      " ", "\t", ":", "@", "<>", "\r\n\r\n", "body", "\u{FF}"].map { Array($0.utf8) }
+        var rng = SystemRandomNumberGenerator()
+        for _ in 0..<3000 {
+            var m: [UInt8] = []
+            for _ in 0..<Int.random(in: 0...30, using: &rng) { m += pieces.randomElement(using: &rng)! }
+            for changed in [false, true] {
+                let o = ms.process(message: m, changed: changed, time: 1)
+                #expect(o.headerBlock.count <= m.count)
+                if o.bodyStart == nil { #expect(o.headerBlock == m) }
+            }
+        }
+    }
+}
