@@ -1,6 +1,6 @@
 // filter: writes the message rewritten for one recipient to stdout, through exactly the relay's
-// planner (EnginePlanner: analyse -> decide -> render, then DKIM as in serve). `--consent LIST|none` gives the consented
-// purposes directly; `store` (the default) asks the consent store. Exit status: 0 written,
+// planner (EnginePlanner: analyse -> decide -> render; then DKIM, as in serve). `--consent
+// LIST|none` gives the consented purposes directly; `store` (the default) asks the consent store. Exit status: 0 written,
 // 64 bad arguments (an unknown purpose is named), 65 unparseable message with on_unparseable =
 // reject, 75 consent store unavailable with on_store_error = tempfail, 1 other errors.
 import ArgumentParser
