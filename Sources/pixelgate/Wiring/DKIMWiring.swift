@@ -83,6 +83,11 @@ struct DKIMPlanner: VariantPlanner {
     func sign(_ variant: PlannedVariant, message: UnsafeRawBufferPointer, time: Int, context: MessageContext) -> PlannedVariant {
         let chunks = variant.chunks
         let changed = chunks != [.original(0..<message.count)]
+        var out = variant
+        if !changed && signer.entries.isEmpty {         // nothing to judge, nothing to sign
+            out.logFields.append(("dkim", "none"))
+            return out
+        }
         let outcome = signer.process(chunkCount: chunks.count, changed: changed, time: time) { i, body in
             switch chunks[i] {
             case .original(let r): body(UnsafeRawBufferPointer(rebasing: message[r]))
@@ -102,7 +107,6 @@ struct DKIMPlanner: VariantPlanner {
             if let q = context.queueID { meta["queue_id"] = .string(q) }
             logger.warning("dkim", metadata: meta)
         }
-        var out = variant
         if let rewritten = outcome.rewrittenHeaderBlock {
             out.chunks = [.bytes(outcome.signatures + rewritten)] + Self.body(chunks, from: outcome.bodyStart)
         } else if !outcome.signatures.isEmpty {
