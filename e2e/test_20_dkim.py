@@ -6,6 +6,7 @@
 - Every corpus message rewritten by `pixelgate filter` verifies with both algorithms.
 - A pre-existing signature on a message pixelgate does not change still verifies; on one it
   rewrites, it is removed (and logged), or kept and failing with `dkim_broken = "keep"`.
+- Over real SMTP (smtp-sink upstream) the signatures survive dot-stuffing.
 - Bad keys (missing, EC P-256, RSA 512): `check-config` exits non-zero naming the file and the
   problem, and `serve` refuses to start.
 """
@@ -320,3 +321,20 @@ def test_sighup_with_a_bad_key_keeps_the_old_signer(pixelgate, workdir, keys):
     send(pg, ["alice@example.org"], html_message("8bit"))
     [msg] = written(out, 1)
     assert verify_each(msg, records) == [("shop.example", "rsa1", True), ("shop.example", "ed1", True)]
+
+
+def test_signature_survives_smtp_dot_stuffing(pixelgate, sink, workdir, keys):
+    """Over real SMTP (smtp-sink upstream): the relay dot-stuffs after signing, the peer unstuffs."""
+    config = dkim_config(keys)
+    records = records_for(config, workdir)
+    pg = pixelgate(config)
+    body = ("<html><body>\r\n.starts with a dot\r\n..two dots\r\n.\r\n"
+            f'<img src="{PIXEL}" width="1" height="1" alt="">\r\n</body></html>\r\n').encode()
+    head = (b"From: Shop <news@shop.example>\r\nTo: alice@example.org\r\nSubject: Dots\r\n"
+            b"Message-ID: <dots-1@shop.example>\r\nMIME-Version: 1.0\r\n"
+            b"Content-Type: text/html; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n\r\n")
+    send(pg, ["alice@example.org"], head + body)
+    [m] = sink.wait_messages(1)
+    assert b"\n.starts with a dot\n..two dots\n.\n" in m.message, "dots arrive unstuffed"
+    assert PIXEL.encode() not in m.message
+    assert verify_each(m.message, records) == [("shop.example", "rsa1", True), ("shop.example", "ed1", True)]
