@@ -1,15 +1,19 @@
 // Router: maps method + path to a handler (issue 5 "Endpoints"). Guarantees: an unknown path is a 404,
 // a known path with another method is a 405 naming the allowed ones in `Allow`; HEAD is answered
-// like GET (the server drops the body); handlers get percent-decoded path segments.
+// like GET (the server drops the body); handlers get percent-decoded path segments; /metrics is
+// served only to clients in `metrics_allow` (loopback by default), others get 403.
 import Foundation
+import PixelNet
 
 struct Router: Sendable {
     let ctx: WebContext
     let api: ConsentAPI
+    let metricsAllow: IPNetworkList
 
-    init(ctx: WebContext) {
+    init(ctx: WebContext, metricsAllow: IPNetworkList) {
         self.ctx = ctx
         self.api = ConsentAPI(ctx: ctx)
+        self.metricsAllow = metricsAllow
     }
 
     private typealias Handler = @Sendable (WebRequest) -> WebResponse
@@ -18,8 +22,11 @@ struct Router: Sendable {
     private func methods(for s: [String]) -> [String: Handler]? {
         switch s.count {
         case 1 where s[0] == "metrics":
-            return ["GET": { _ in WebResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
-                                              body: Array(ctx.hooks.metricsText().utf8)) }]
+            return ["GET": { r in
+                guard metricsAllow.contains(r.clientIP) else { return .text(.forbidden, "metrics are served only to http.metrics_allow\n") }
+                return WebResponse(status: .ok, headers: [("Content-Type", "text/plain; version=0.0.4; charset=utf-8"), ("Cache-Control", "no-store")],
+                                   body: Array(ctx.hooks.metricsText().utf8))
+            }]
         case 1 where s[0] == "healthz":
             return ["GET": { _ in health() }]
         case 2 where s[0] == "o":

@@ -11,6 +11,8 @@ public struct WebSettings: Sendable {
     public var publicURL = "http://127.0.0.1:8025"
     /// CIDRs whose X-Forwarded-For is believed (`trusted_proxies`).
     public var trustedProxies: [String] = []
+    /// Client CIDRs allowed to read /metrics (`metrics_allow`); others get 403. Empty: nobody.
+    public var metricsAllow: [String] = ["127.0.0.0/8", "::1/128"]
     /// PEM files; when both are set the listener speaks TLS (PixelNet TLSStream).
     public var tlsCert = ""
     public var tlsKey = ""

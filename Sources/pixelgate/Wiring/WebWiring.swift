@@ -19,6 +19,8 @@ enum WebWiring {
         s.port = hp.port
         s.publicURL = h.publicURL
         s.trustedProxies = h.trustedProxies
+        s.metricsAllow = h.metricsAllow
+        s.limits.keepaliveTimeout = h.keepaliveTimeout
         s.tlsCert = h.tlsCert
         s.tlsKey = h.tlsKey
         s.limits.maxRequestLine = h.maxRequestLine
