@@ -23,6 +23,9 @@ public struct WebSettings: Sendable {
     public var apiTokens: [String] = []
     /// Consent API requests per minute per client (`api_rate_limit`).
     public var apiRateLimit = 60
+    /// Form submissions (POST /w, POST /p) per minute per client (`form_rate_limit`): each one
+    /// writes to the consent store.
+    public var formRateLimit = 30
     /// Tokens issued longer ago than this (seconds) are expired (`token_max_age`, "400d").
     public var tokenMaxAge: Double = 400 * 86400
     /// Opened tokens remembered per generation (`token_cache_size`); 0 disables the cache.

@@ -23,6 +23,7 @@ struct HTTPConfig {
     var apiTokens: [String] = []
     var apiTokenFile = ""
     var apiRateLimit = 60
+    var formRateLimit = 30
     var tokenMaxAge = 400.0 * 86400
     var formMaxAge = 2.0 * 3600
     var tokenCacheSize = 10_000
@@ -52,6 +53,7 @@ struct HTTPConfig {
         apiTokens = try s.strings("api_tokens", default: apiTokens)
         apiTokenFile = try s.string("api_token_file", default: apiTokenFile)
         apiRateLimit = try s.int("api_rate_limit", default: apiRateLimit, range: 1...1_000_000)
+        formRateLimit = try s.int("form_rate_limit", default: formRateLimit, range: 1...1_000_000)
         tokenMaxAge = try s.duration("token_max_age", default: tokenMaxAge)
         formMaxAge = try s.duration("form_max_age", default: formMaxAge)
         tokenCacheSize = try s.int("token_cache_size", default: tokenCacheSize, range: 0...10_000_000)
@@ -95,7 +97,7 @@ struct HTTPConfig {
             ("http.max_header_bytes", "\(maxHeaderBytes)"), ("http.max_body", "\(maxBody)"), ("http.read_timeout", "\(readTimeout)s"),
             ("http.max_connections", "\(maxConnections)"),
             ("http.api_tokens", apiTokens.isEmpty ? "[]" : "(\(apiTokens.count) set, hidden)"), ("http.api_token_file", apiTokenFile),
-            ("http.api_rate_limit", "\(apiRateLimit)"), ("http.token_max_age", "\(tokenMaxAge)s"), ("http.form_max_age", "\(formMaxAge)s"),
+            ("http.api_rate_limit", "\(apiRateLimit)"), ("http.form_rate_limit", "\(formRateLimit)"), ("http.token_max_age", "\(tokenMaxAge)s"), ("http.form_max_age", "\(formMaxAge)s"),
             ("http.token_cache_size", "\(tokenCacheSize)"),
             ("http.policy_url", policyURL), ("http.sender_name", senderName), ("http.actors", list(actors)),
             ("http.default_language", defaultLanguage.rawValue),

@@ -43,6 +43,7 @@ enum WebWiring {
             }
         }
         s.apiRateLimit = h.apiRateLimit
+        s.formRateLimit = h.formRateLimit
         s.tokenMaxAge = h.tokenMaxAge
         s.formMaxAge = h.formMaxAge
         s.tokenCacheSize = h.tokenCacheSize
