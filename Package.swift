@@ -19,7 +19,6 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-log", exact: "1.16.2"),
         .package(url: "https://github.com/LebJe/TOMLKit", exact: "0.6.0"),
         .package(url: "https://github.com/groue/GRDB.swift", exact: "7.10.0"),
-        .package(url: "https://github.com/swhitty/FlyingFox", exact: "0.27.1"),
     ],
     targets: [
         // C shims: system libraries and static-inline wrappers for their macros. No logic.
@@ -58,10 +57,10 @@ let package = Package(
         .target(name: "PixelMetrics"),
         // DKIM (RFC 6376/8463): canonicalisation, body hash, signing and key loading over OpenSSL EVP.
         .target(name: "PixelDKIM", dependencies: ["COpenSSL", "PixelCrypto"]),
-        // HTTP side: the gate, withdrawal, preferences, consent API, metrics and health, on FlyingFox.
+        // HTTP side: the gate, withdrawal, preferences, consent API, metrics and health, on a small
+        // HTTP/1.1 server over PixelNet (FlyingFox 0.27.1 has no request-size limits or read timeout).
         .target(name: "PixelWeb", dependencies: [
-            "PixelPolicy", "PixelStore", "PixelCrypto", "PixelMetrics", "PixelLog",
-            .product(name: "FlyingFox", package: "FlyingFox"),
+            "PixelPolicy", "PixelStore", "PixelCrypto", "PixelMetrics", "PixelLog", "PixelNet",
             .product(name: "Logging", package: "swift-log"),
         ]),
         // The one executable: CLI, config loading, wiring.
@@ -89,7 +88,7 @@ let package = Package(
         .testTarget(name: "PixelRelayTests", dependencies: ["PixelRelay", "PixelSMTP", "PixelNet"]),
         .testTarget(name: "PixelMetricsTests", dependencies: ["PixelMetrics"]),
         .testTarget(name: "PixelDKIMTests", dependencies: ["PixelDKIM", "PixelCrypto"], resources: [.copy("vectors")]),
-        .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics"]),
+        .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics", "PixelNet"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -1,0 +1,195 @@
+// RequestReader: reads HTTP/1.1 requests off one connection under the configured limits.
+// Guarantees: never buffers more than max_request_line + max_header_bytes for a head or more than
+// max_body for a body; a kept-alive connection idle for keepalive_timeout is closed silently; once
+// a request has started, its whole head must come within read_timeout (and again its body); a malformed or oversize request is a typed `RequestError` naming the status to answer
+// (400, 408, 413, 414, 431, 501, 505), after which the connection must be closed. Bytes after one
+// request stay buffered for the next (keep-alive, pipelining).
+import Foundation
+import PixelNet
+
+public struct RequestLimits: Sendable {
+    public var maxRequestLine = 8192
+    public var maxHeaderBytes = 16384
+    public var maxBody = 65536
+    public var readTimeout: Double = 10
+    /// How long a kept-alive connection may stay idle between requests (`keepalive_timeout`).
+    public var keepaliveTimeout: Double = 5
+    public init() {}
+}
+
+public enum RequestError: Error, Equatable {
+    /// The peer closed (or stayed idle past the timeout) between requests: close silently.
+    case idleClose
+    case timeout
+    case lineTooLong
+    case headersTooLarge
+    case bodyTooLarge
+    case malformed(String)
+    case unsupportedTransferEncoding
+    case unsupportedVersion
+
+    public var status: HTTPStatus {
+        switch self {
+        case .idleClose, .malformed: return .badRequest
+        case .timeout: return .requestTimeout
+        case .lineTooLong: return .uriTooLong
+        case .headersTooLarge: return .headersTooLarge
+        case .bodyTooLarge: return .payloadTooLarge
+        case .unsupportedTransferEncoding: return .notImplemented
+        case .unsupportedVersion: return .versionNotSupported
+        }
+    }
+
+    public var message: String {
+        switch self {
+        case .idleClose: return "connection closed"
+        case .timeout: return "request not received within read_timeout"
+        case .lineTooLong: return "request line longer than max_request_line"
+        case .headersTooLarge: return "request headers larger than max_header_bytes"
+        case .bodyTooLarge: return "request body larger than max_body"
+        case .malformed(let why): return "malformed request: \(why)"
+        case .unsupportedTransferEncoding: return "Transfer-Encoding is not supported; send Content-Length"
+        case .unsupportedVersion: return "only HTTP/1.0 and HTTP/1.1 are supported"
+        }
+    }
+}
+
+final class RequestReader {
+    private let stream: any ByteStream
+    private let limits: RequestLimits
+    private var buffer: [UInt8] = []
+    private var scratch = [UInt8](repeating: 0, count: 16384)
+
+    init(stream: any ByteStream, limits: RequestLimits) {
+        self.stream = stream
+        self.limits = limits
+    }
+
+    /// Reads more bytes; false at end of stream.
+    private func fill(deadline: Deadline) throws(RequestError) -> Bool {
+        let n: Int
+        do { n = try stream.read(into: &scratch, deadline: deadline) } catch {
+            if case .timeout = error { throw .timeout }
+            return false
+        }
+        if n == 0 { return false }
+        buffer.append(contentsOf: scratch[0..<n])
+        return true
+    }
+
+    /// The next request, or `.idleClose` when the peer closed or sent nothing for `idle` seconds
+    /// (`read_timeout` on a new connection, `keepalive_timeout` between requests). Once a byte has
+    /// come, the whole head must arrive within `read_timeout`.
+    func next(peerIP: String, idle: Double) throws(RequestError) -> WebRequest {
+        if buffer.isEmpty {
+            let more: Bool
+            do { more = try fill(deadline: .after(seconds: idle)) } catch { throw .idleClose }
+            guard more else { throw .idleClose }
+        }
+        let deadline = Deadline.after(seconds: limits.readTimeout)
+        // Head: the request line, then the header fields, up to the empty line.
+        var headEnd: Int?
+        var scanned = 0
+        while headEnd == nil {
+            if let (end, _) = Self.findHeadEnd(buffer, from: max(0, scanned - 3)) {
+                headEnd = end
+                break
+            }
+            scanned = buffer.count
+            let firstLine = buffer.firstIndex(of: UInt8(ascii: "\n")) ?? buffer.count
+            if firstLine > limits.maxRequestLine + 1 { throw .lineTooLong }
+            if buffer.count > limits.maxRequestLine + limits.maxHeaderBytes { throw .headersTooLarge }
+            let before = buffer.count
+            let more: Bool
+            do { more = try fill(deadline: deadline) } catch {
+                if error == .timeout && before == 0 { throw .idleClose }
+                throw error
+            }
+            guard more else {
+                if before == 0 { throw .idleClose }
+                throw .malformed("connection closed inside the request head")
+            }
+        }
+        let head = Array(buffer[0..<headEnd!])
+        buffer.removeFirst(headEnd!)
+        var request = try parseHead(head, peerIP: peerIP)
+        // Body: Content-Length only.
+        if request.headers["transfer-encoding"] != nil { throw .unsupportedTransferEncoding }
+        if let cl = request.headers["content-length"] {
+            guard let length = Int(cl.trimmingCharacters(in: .whitespaces)), length >= 0, !cl.contains(",") else {
+                throw .malformed("bad Content-Length")
+            }
+            if length > limits.maxBody { throw .bodyTooLarge }
+            let bodyDeadline = Deadline.after(seconds: limits.readTimeout)
+            while buffer.count < length {
+                guard try fill(deadline: bodyDeadline) else { throw .malformed("connection closed inside the body") }
+            }
+            request.body = Array(buffer[0..<length])
+            buffer.removeFirst(length)
+        }
+        return request
+    }
+
+    /// Index just past the blank line ending the head (CRLFCRLF or LFLF).
+    static func findHeadEnd(_ b: [UInt8], from start: Int) -> (Int, Int)? {
+        var i = start
+        while i < b.count {
+            if b[i] == 10 {
+                if i + 1 < b.count, b[i + 1] == 10 { return (i + 2, i) }
+                if i + 2 < b.count, b[i + 1] == 13, b[i + 2] == 10 { return (i + 3, i) }
+            }
+            i += 1
+        }
+        return nil
+    }
+
+    /// Parses the head on bytes (the hot path: no Character-level work).
+    func parseHead(_ head: [UInt8], peerIP: String) throws(RequestError) -> WebRequest {
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for i in 0..<head.count where head[i] == 10 {
+            lines.append(head[start..<(i > start && head[i - 1] == 13 ? i - 1 : i)])
+            start = i + 1
+        }
+        if start < head.count { lines.append(head[start...]) }
+        while lines.last?.isEmpty == true { lines.removeLast() }
+        guard let first = lines.first else { throw .malformed("empty request") }
+        if first.count > limits.maxRequestLine { throw .lineTooLong }
+        if head.count - first.count > limits.maxHeaderBytes { throw .headersTooLarge }
+        let parts = first.split(separator: 32, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+            throw .malformed("request line must be METHOD TARGET VERSION")
+        }
+        let version = String(decoding: parts[2], as: UTF8.self)
+        guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
+            if version.hasPrefix("HTTP/") { throw .unsupportedVersion }
+            throw .malformed("bad HTTP version")
+        }
+        guard parts[1].first == UInt8(ascii: "/"), parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
+            throw .malformed("request target must be an origin-form path")
+        }
+        var headers: [String: String] = [:]
+        for raw in lines.dropFirst() {
+            if raw.first == 32 || raw.first == 9 { throw .malformed("obsolete header line folding") }
+            guard let colon = raw.firstIndex(of: 58) else { throw .malformed("header field without a colon") }
+            let nameBytes = raw[raw.startIndex..<colon]
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .malformed("bad header field name") }
+            let name = String(decoding: nameBytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+            var v = raw[(colon + 1)...]
+            while let f = v.first, f == 32 || f == 9 { v = v.dropFirst() }
+            while let l = v.last, l == 32 || l == 9 { v = v.dropLast() }
+            let value: String
+            if v.allSatisfy({ $0 < 128 }) {
+                value = String(decoding: v, as: UTF8.self)
+            } else {
+                guard let u = String(bytes: v, encoding: .utf8) else { throw .malformed("header field is not UTF-8") }
+                value = u
+            }
+            if name == "content-length", headers[name] != nil, headers[name] != value { throw .malformed("conflicting Content-Length") }
+            if let old = headers[name], name != "content-length" { headers[name] = old + ", " + value } else { headers[name] = value }
+        }
+        if version == "HTTP/1.1" && headers["host"] == nil { throw .malformed("missing Host header") }
+        return WebRequest(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+                          version: version, headers: headers, peerIP: peerIP)
+    }
+}
