@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 import PixelCrypto
 import PixelLog
@@ -39,6 +40,25 @@ import Logging
         let b: [UInt8] = [0xfb, 0xff, 0x00, 0x10]
         #expect(Base64URL.decode(Base64URL.encode(b)) == b)
         #expect(Base64URL.decode("a+b") == nil)
+    }
+
+    /// The table codec agrees with Foundation's base64 (alphabet mapped, padding dropped) on every
+    /// length 0...64, and refuses padding, foreign bytes, impossible lengths and non-zero trailing bits.
+    @Test func base64urlAgreesWithFoundation() {
+        var g = SystemRandomNumberGenerator()
+        for n in 0...64 {
+            let b = (0..<n).map { _ in UInt8.random(in: 0...255, using: &g) }
+            let reference = Data(b).base64EncodedString().replacingOccurrences(of: "+", with: "-")
+                .replacingOccurrences(of: "/", with: "_").replacingOccurrences(of: "=", with: "")
+            #expect(Base64URL.encode(b) == reference)
+            #expect(Base64URL.decode(reference) == b)
+        }
+        for bad in ["QQ==", "QQ=", "Q", "QUJD RA", "QUJD\n", "QR", "QUJ", "é123"] {
+            #expect(Base64URL.decode(bad) == nil, "\(bad)")
+        }
+        #expect(Base64URL.decode("QQ") == [0x41])
+        #expect(Base64URL.decode("QUI") == [0x41, 0x42])
+        #expect(Base64URL.decode("QUJ") == nil) // the trailing bits of 'J' are not zero
     }
 
     @Test func logfmtOrderAndQuoting() {
