@@ -13,6 +13,7 @@ let package = Package(
         .executable(name: "fuzz-html", targets: ["FuzzHTML"]),
         .executable(name: "fuzz-smtp", targets: ["FuzzSMTP"]),
         .executable(name: "fuzz-dot", targets: ["FuzzDot"]),
+        .executable(name: "fuzz-http", targets: ["FuzzHTTP"]),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", exact: "1.8.2"),
@@ -76,6 +77,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTML", dependencies: ["PixelHTML"]),
         .executableTarget(name: "FuzzSMTP", dependencies: ["PixelSMTP"]),
         .executableTarget(name: "FuzzDot", dependencies: ["PixelSMTP"]),
+        .executableTarget(name: "FuzzHTTP", dependencies: ["PixelWeb", "PixelNet"]),
 
         .testTarget(name: "PixelCryptoTests", dependencies: ["PixelCrypto", "PixelLog"]),
         .testTarget(name: "PixelNetTests", dependencies: ["PixelNet"]),

@@ -54,13 +54,13 @@ public enum RequestError: Error, Equatable {
     }
 }
 
-final class RequestReader {
+public final class RequestReader {
     private let stream: any ByteStream
     private let limits: RequestLimits
     private var buffer: [UInt8] = []
     private var scratch = [UInt8](repeating: 0, count: 16384)
 
-    init(stream: any ByteStream, limits: RequestLimits) {
+    public init(stream: any ByteStream, limits: RequestLimits) {
         self.stream = stream
         self.limits = limits
     }
@@ -80,7 +80,7 @@ final class RequestReader {
     /// The next request, or `.idleClose` when the peer closed or sent nothing for `idle` seconds
     /// (`read_timeout` on a new connection, `keepalive_timeout` between requests). Once a byte has
     /// come, the whole head must arrive within `read_timeout`.
-    func next(peerIP: String, idle: Double) throws(RequestError) -> WebRequest {
+    public func next(peerIP: String, idle: Double) throws(RequestError) -> WebRequest {
         if buffer.isEmpty {
             let more: Bool
             do { more = try fill(deadline: .after(seconds: idle)) } catch { throw .idleClose }
