@@ -96,12 +96,21 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
-for path in CommandLine.arguments.dropFirst() {
-    guard let d = FileManager.default.contents(atPath: path) else {
-        FileHandle.standardError.write("fuzz-http: cannot read \(path)\n".data(using: .utf8)!)
-        exit(66)
+@main struct FuzzHTTPMain {
+    static func main() {
+        let files = CommandLine.arguments.dropFirst()
+        if files.isEmpty {
+            print("usage: fuzz-http FILE... (replays inputs; build with -DFUZZING for libFuzzer, see scripts/fuzz)")
+            return
+        }
+        for path in files {
+            guard let d = FileManager.default.contents(atPath: path) else {
+                print("fuzz-http: cannot read \(path)")
+                exit(66)
+            }
+            FuzzHarness.run(Array(d))
+            print("fuzz-http: \(path): ok")
+        }
     }
-    FuzzHarness.run(Array(d))
-    print("fuzz-http: \(path): ok")
 }
 #endif
