@@ -60,7 +60,7 @@ let package = Package(
         .target(name: "PixelDKIM", dependencies: ["COpenSSL", "PixelCrypto"]),
         // HTTP side: the gate, withdrawal, preferences, consent API, metrics and health, on FlyingFox.
         .target(name: "PixelWeb", dependencies: [
-            "PixelPolicy", "PixelStore", "PixelCrypto", "PixelMetrics", "PixelLog",
+            "PixelPolicy", "PixelStore", "PixelCrypto", "PixelMetrics", "PixelLog", "PixelNet",
             .product(name: "FlyingFox", package: "FlyingFox"),
             .product(name: "Logging", package: "swift-log"),
         ]),
@@ -89,7 +89,7 @@ let package = Package(
         .testTarget(name: "PixelRelayTests", dependencies: ["PixelRelay", "PixelSMTP", "PixelNet"]),
         .testTarget(name: "PixelMetricsTests", dependencies: ["PixelMetrics"]),
         .testTarget(name: "PixelDKIMTests", dependencies: ["PixelDKIM", "PixelCrypto"], resources: [.copy("vectors")]),
-        .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics"]),
+        .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics", "PixelNet"]),
     ],
     swiftLanguageModes: [.v6]
 )

@@ -72,7 +72,7 @@ def by_recipient(sink, count: int) -> dict[str, bytes]:
 
 def test_consent_decides_per_recipient_and_withdrawal_is_immediate(pixelgate, sink, workdir):
     state = workdir / "state"
-    pg = pixelgate('[general]\nhostname = "pixelgate.e2e.test"\npublic_url = "https://consent.shop.example"\n',
+    pg = pixelgate('[general]\nhostname = "pixelgate.e2e.test"\n[http]\npublic_url = "https://consent.shop.example"\n',
                    state_dir=state)
     r = consent(state, "grant", "Bob@Example.org", "open_measurement", "--source", "e2e",
                 "--evidence", '{"form":"preferences-v2","text":"I accept open measurement"}')

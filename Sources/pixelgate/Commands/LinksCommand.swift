@@ -24,7 +24,7 @@ struct Links: ParsableCommand {
         guard address.contains("@"), !address.contains(where: { $0.isWhitespace }) else {
             throw CLIError("pixelgate links: \"\(address)\" is not a mail address", code: 64)
         }
-        let links = PolicyLinks(publicURL: cfg.common.publicURL, keyring: ring)
+        let links = PolicyLinks(publicURL: cfg.http.publicURL, keyring: ring)
         print("preferences: \(links.preferences(recipient: address, campaign: nil))")
         print("withdraw: \(links.withdraw(recipient: address, purposes: Purpose.consentable, campaign: nil))")
     }

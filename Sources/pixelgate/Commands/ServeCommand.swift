@@ -1,8 +1,9 @@
-// serve: runs the relay in the foreground (DESIGN "Command line").
+// serve: runs the relay and the HTTP server (gate, pages, API; docs/web.md) in the foreground
+// (DESIGN "Command line").
 // Contract: flags override the config; logs go to stderr as logfmt; `event=ready` lists the
 // listening addresses and READY=1 goes to $NOTIFY_SOCKET; SIGHUP reloads the config for new
-// sessions (listeners stay); SIGTERM/SIGINT send STOPPING=1, answer new clients 421 4.3.2 while
-// sessions in flight finish, and exit within `shutdown_grace` (30 s by default).
+// sessions (listeners stay; the HTTP server keeps its settings); SIGTERM/SIGINT stop the HTTP
+// server, send STOPPING=1, answer new SMTP clients 421 4.3.2 while sessions in flight finish, and exit within `shutdown_grace` (30 s by default).
 import ArgumentParser
 import Dispatch
 import Foundation
@@ -11,6 +12,7 @@ import PixelLog
 import PixelNet
 import PixelRelay
 import PixelSMTP
+import PixelWeb
 
 struct Serve: ParsableCommand {
     static let configuration = CommandConfiguration(commandName: "serve", abstract: "Run the relay in the foreground.")
@@ -23,7 +25,7 @@ struct Serve: ParsableCommand {
     @Option(name: .long, help: "LMTP listen address HOST:PORT (server.lmtp).")
     var lmtp: String?
 
-    @Option(name: .long, help: "HTTP listen address HOST:PORT (server.http; gate and pages).")
+    @Option(name: .long, help: "HTTP listen address HOST:PORT (http.listen; gate, pages, API); \"\" disables it.")
     var http: String?
 
     @Option(name: .long, help: "Upstream HOST:PORT, or file:DIR for a dry run (replaces upstream.hosts).")
@@ -36,9 +38,10 @@ struct Serve: ParsableCommand {
             cfg = try options.load()
             if let listen { cfg.relay.listen = [listen] }
             if let lmtp { cfg.relay.lmtp = lmtp }
-            if let http { cfg.relay.http = http }
+            if let http { cfg.http.listen = http }
             if let upstream { cfg.relay.upstreamHosts = [upstream] }
             try cfg.relay.validate(path: "command line")
+            try cfg.http.validate(path: "command line")
         } catch let e as ConfigError {
             throw CLIError("pixelgate: \(e.description)")
         }
@@ -66,6 +69,10 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError("pixelgate: cannot listen: \(error.description)")
         }
+        let web = try WebWiring.server(cfg, log: log)
+        do { try web?.start() } catch {
+            throw CLIError("pixelgate: \(error)")
+        }
         let server = RelayServer(environment: env, listeners: listeners)
         server.start()
         let queue = DispatchQueue(label: "pixelgate.signals")
@@ -77,7 +84,7 @@ struct Serve: ParsableCommand {
                 if sig == SIGHUP {
                     Self.reload(self, server: server, log: log)
                 } else {
-                    Self.shutdown(server: server, grace: cfg.relay.shutdownGrace, log: log)
+                    Self.shutdown(server: server, web: web, grace: cfg.relay.shutdownGrace, log: log)
                 }
             }
             src.resume()
@@ -85,7 +92,7 @@ struct Serve: ParsableCommand {
         }
         let addrs = zip(server.addresses, listeners.map(\.1)).map { "\($0.1.rawValue)://\($0.0)" }
         log.notice("ready", metadata: ["listen": .string(addrs.joined(separator: ",")), "upstream": .string(cfg.relay.upstreamHosts.joined(separator: ",")),
-                                       "http": .string(cfg.relay.http), "config": .string(cfg.source)])
+                                       "http": .string(web.map { "\($0.settings.tlsCert.isEmpty ? "http" : "https")://\($0.settings.host):\($0.boundPort)" } ?? "off"), "config": .string(cfg.source)])
         SystemdNotify.send("READY=1")
 
         withExtendedLifetime(sources) { dispatchMain() }
@@ -118,9 +125,10 @@ struct Serve: ParsableCommand {
         }
     }
 
-    static func shutdown(server: RelayServer, grace: Double, log: Logger) {
+    static func shutdown(server: RelayServer, web: WebServer?, grace: Double, log: Logger) {
         log.notice("shutdown", metadata: ["sessions": "\(server.activeSessions)", "grace_s": "\(grace)"])
         SystemdNotify.send("STOPPING=1")
+        web?.stop()
         server.beginDrain()
         let clean = server.finishDrain(grace: grace)
         log.notice("stopped", metadata: ["clean": .string(clean ? "yes" : "no"), "sessions": "\(server.activeSessions)"])

@@ -9,8 +9,6 @@ import PixelLog
 struct CommonSettings {
     /// SQLite store, generated token key, spool files.
     var stateDir: String = "/var/lib/pixelgate"
-    /// Base URL of the HTTP endpoints as seen by recipients (gate, withdrawal, preferences).
-    var publicURL: String = "http://127.0.0.1:8025"
     /// Name used in Received headers, greetings and EHLO.
     var hostname: String = ProcessInfo.processInfo.hostName
 
@@ -18,13 +16,11 @@ struct CommonSettings {
 
     init(_ s: SectionReader) throws(ConfigError) {
         stateDir = try s.string("state_dir", default: stateDir)
-        publicURL = try s.string("public_url", default: publicURL)
         hostname = try s.string("hostname", default: hostname)
-        while publicURL.hasSuffix("/") { publicURL.removeLast() }
     }
 
     func effectiveSettings() -> [(String, String)] {
-        [("general.state_dir", stateDir), ("general.public_url", publicURL), ("general.hostname", hostname)]
+        [("general.state_dir", stateDir), ("general.hostname", hostname)]
     }
 }
 
@@ -54,6 +50,7 @@ struct PixelgateConfig {
     var relay: RelayConfig
     var store: StoreConfig
     var engine: EngineConfig
+    var http: HTTPConfig
 
     /// Reads `path`, or the default path when it exists, or embedded defaults.
     static func load(path: String?) throws -> PixelgateConfig {
@@ -78,6 +75,7 @@ struct PixelgateConfig {
         relay = try RelayConfig(reader: reader)
         store = try StoreConfig(reader: reader)
         engine = try EngineConfig(reader: reader)
+        http = try HTTPConfig(reader: reader)
         let unknown = reader.unknownKeys()
         if !unknown.isEmpty {
             throw ConfigError("\(reader.path): unknown key\(unknown.count > 1 ? "s" : ""): \(unknown.joined(separator: ", "))")
@@ -86,6 +84,6 @@ struct PixelgateConfig {
 
     func effectiveSettings() -> [(String, String)] {
         common.effectiveSettings() + log.effectiveSettings() + relay.effectiveSettings()
-            + store.effectiveSettings() + engine.effectiveSettings()
+            + store.effectiveSettings() + engine.effectiveSettings() + http.effectiveSettings()
     }
 }

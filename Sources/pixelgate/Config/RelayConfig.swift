@@ -13,7 +13,6 @@ struct RelayConfig {
     // [server]
     var listen: [String] = ["127.0.0.1:10025"]
     var lmtp = ""
-    var http = "127.0.0.1:8025"
     var allowNetworks: [String] = ["127.0.0.0/8", "::1/128"]
     var maxConnections = 100
     var shadow = false
@@ -47,7 +46,6 @@ struct RelayConfig {
         let s = try reader.section("server")
         listen = try s.strings("listen", default: listen)
         lmtp = try s.string("lmtp", default: lmtp)
-        http = try s.string("http", default: http)
         allowNetworks = try s.strings("allow_networks", default: allowNetworks)
         maxConnections = try s.int("max_connections", default: maxConnections, range: 1...100_000)
         shadow = try s.bool("shadow", default: shadow)
@@ -92,7 +90,6 @@ struct RelayConfig {
         func bad(_ m: String) -> ConfigError { ConfigError("\(path): \(m)") }
         for l in listen where SocketAddress.parseHostPort(l) == nil { throw bad("server.listen: \"\(l)\" is not HOST:PORT") }
         if !lmtp.isEmpty && SocketAddress.parseHostPort(lmtp) == nil { throw bad("server.lmtp: \"\(lmtp)\" is not HOST:PORT") }
-        if !http.isEmpty && SocketAddress.parseHostPort(http) == nil { throw bad("server.http: \"\(http)\" is not HOST:PORT") }
         if case .failure(let e) = IPNetworkList.parse(allowNetworks) { throw bad("server.allow_networks: \(e)") }
         if (tlsPolicy == .encrypt || tlsPolicy == .verify) && (tlsCert.isEmpty || tlsKey.isEmpty) {
             throw bad("tls.policy = \(tlsPolicy.rawValue) needs tls.cert and tls.key")
@@ -130,7 +127,7 @@ struct RelayConfig {
     func effectiveSettings() -> [(String, String)] {
         func list(_ a: [String]) -> String { "[" + a.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         return [
-            ("server.listen", list(listen)), ("server.lmtp", lmtp), ("server.http", http),
+            ("server.listen", list(listen)), ("server.lmtp", lmtp),
             ("server.allow_networks", list(allowNetworks)), ("server.max_connections", "\(maxConnections)"),
             ("server.shadow", "\(shadow)"), ("server.bare_newline", bareNewline.rawValue),
             ("server.spool_memory_limit", "\(spoolMemoryLimit)"), ("server.shutdown_grace", "\(shutdownGrace)s"),

@@ -135,7 +135,7 @@ func makeEngine(cfg: PixelgateConfig, campaigns: any CampaignRegistry, keyring: 
     }
     let classifier = TrackerClassifier(signatures: signatures, rules: rules.map(\.urlRule))
     let settings = EngineSettings(mimeLimits: e.mimeLimits, maxHTMLPart: e.maxHTMLPart, onUnparseable: e.onUnparseable,
-                                  askConsent: e.askConsent, publicURL: cfg.common.publicURL, footer: e.footer, rules: rules)
+                                  askConsent: e.askConsent, publicURL: cfg.http.publicURL, footer: e.footer, rules: rules)
     return Engine(settings: settings, keyring: ring, campaigns: campaigns, classifier: classifier)
 }
 

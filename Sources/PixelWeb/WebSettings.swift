@@ -1,0 +1,54 @@
+// WebSettings: everything the HTTP side is configured with (config section [http], parsed by the
+// executable's HTTPConfig). Every limit has a named setting and a default; see docs/web.md.
+import Foundation
+import PixelPolicy
+
+public struct WebSettings: Sendable {
+    /// Listen address; the port may be 0 (any free port, see WebServer.boundPort).
+    public var host = "127.0.0.1"
+    public var port = 8025
+    /// Base URL the recipients see (links in pages are relative, this is informational).
+    public var publicURL = "http://127.0.0.1:8025"
+    /// CIDRs whose X-Forwarded-For is believed (`trusted_proxies`).
+    public var trustedProxies: [String] = []
+    /// PEM files; when both are set the listener speaks TLS (PixelNet TLSStream).
+    public var tlsCert = ""
+    public var tlsKey = ""
+    public var limits = RequestLimits()
+    /// Concurrent connections (`max_connections`); over it a client gets 503 and is closed.
+    public var maxConnections = 512
+    /// Bearer tokens accepted by the consent API (`api_tokens` + `api_token_file`); none disables it.
+    public var apiTokens: [String] = []
+    /// Consent API requests per minute per client (`api_rate_limit`).
+    public var apiRateLimit = 60
+    /// Tokens issued longer ago than this (seconds) are expired (`token_max_age`, "400d").
+    public var tokenMaxAge: Double = 400 * 86400
+    /// How long a shown form stays valid (`form_max_age`, "2h"): the nonce's lifetime.
+    public var formMaxAge: Double = 2 * 3600
+    /// The sender's full privacy policy (`policy_url`); empty hides the link.
+    public var policyURL = ""
+    /// Who receives the data (`actors`); shown on the preferences page.
+    public var actors: [String] = []
+    /// Page language when Accept-Language names neither fr nor en (`default_language`).
+    public var defaultLanguage: FooterLanguage = .fr
+    /// Address normalisation for the API's answers (same rule as the store).
+    public var caseInsensitiveLocalPart = true
+
+    public init() {}
+}
+
+/// Hooks so PixelWeb knows nothing of the relay or the metrics registry.
+public enum GateOutcome: String, Sendable, CaseIterable {
+    case redirect, gif, invalid
+}
+
+public struct WebHooks: Sendable {
+    public var metricsText: @Sendable () -> String
+    public var gateHit: @Sendable (GateOutcome) -> Void
+
+    public init(metricsText: @escaping @Sendable () -> String = { "" },
+                gateHit: @escaping @Sendable (GateOutcome) -> Void = { _ in }) {
+        self.metricsText = metricsText
+        self.gateHit = gateHit
+    }
+}

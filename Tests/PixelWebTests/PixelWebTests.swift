@@ -1,2 +1,0 @@
-// Tests for PixelWeb (placeholder until its issue lands).
-import Testing
