@@ -13,13 +13,14 @@ enum RelayWiring {
         try AppWiring.planner(cfg)
     }
 
-    /// `makePlanner`, or the test-only per-recipient planner (`shadow` is the engine planner's own).
+    /// `makePlanner`, or the test-only per-recipient planner (`shadow` is the engine planner's own),
+    /// counted by the process's metrics (MetricsWiring).
     static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) throws -> any VariantPlanner {
         if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.environmentValue {
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
-            return TestVariantPlanner()
+            return MetricsWiring.metered(TestVariantPlanner())
         }
-        return try makePlanner(cfg)
+        return MetricsWiring.metered(try makePlanner(cfg))
     }
 
     /// RelaySettings from the config, loading certificates and credential files.
