@@ -47,7 +47,7 @@ SECURITY_HEADERS = {
 CONSENTABLE = ["open_measurement", "frequency_adaptation", "personalization", "cross_channel", "fraud_detection"]
 
 
-def message(rcpt: str, *, subject: str = "November news", declare: str = "attribute") -> bytes:
+def message(rcpt: str, *, subject: str = "November news", declare: str = "attribute", html_charset: str = "utf-8") -> bytes:
     """A multipart newsletter with one content image and one pixel declared `open_measurement`
     (`declare` = "attribute" for data-tracking-purpose, "header" for Tracking-Purposes:)."""
     header = "Tracking-Purposes: open_measurement\r\n" if declare == "header" else ""
@@ -66,7 +66,7 @@ def message(rcpt: str, *, subject: str = "November news", declare: str = "attrib
         "\r\n"
         "Hello, our November news.\r\n"
         "--b1\r\n"
-        "Content-Type: text/html; charset=utf-8\r\n"
+        f"Content-Type: text/html; charset={html_charset}\r\n"
         "Content-Transfer-Encoding: quoted-printable\r\n"
         "\r\n"
         "<html><body><p>Hello, our November news.</p>=\r\n"
@@ -220,9 +220,9 @@ def cli(state: Path, config: Path, *args: str, timeout: float = 60) -> subproces
 class WebRelay:
     """pixelgate serve with the dry-run upstream and its HTTP side on a free port."""
 
-    def __init__(self, root: Path, extra_config: str = "", env: dict[str, str] | None = None):
+    def __init__(self, root: Path, extra_config: str = "", env: dict[str, str] | None = None, upstream: str | None = None):
         self.outbox = make_dir(Path(root) / "outbox", 0o755)
-        self.pg = Pixelgate(Path(root) / "pixelgate", f"file:{self.outbox}", env=env)
+        self.pg = Pixelgate(Path(root) / "pixelgate", upstream or f"file:{self.outbox}", env=env)
         self.base = f"http://127.0.0.1:{self.pg.http_port}"
         self.pg.write_config(with_general(
             f'[http]\npublic_url = "{self.base}"\npolicy_url = "{POLICY_URL}"\n'
@@ -266,10 +266,12 @@ class WebRelay:
         assert m, r.stdout
         return m.group(1)
 
-    def send(self, rcpt: str, **kw) -> None:
+    def send(self, rcpt: str | list[str], **kw) -> None:
+        """One SMTP transaction; raises smtplib's exception when the relay refuses it."""
+        rcpts = [rcpt] if isinstance(rcpt, str) else rcpt
         with smtplib.SMTP("127.0.0.1", self.pg.port, timeout=30) as s:
             s.ehlo("client.example")
-            assert s.sendmail("news@shop.example", [rcpt], message(rcpt, **kw)) == {}
+            assert s.sendmail("news@shop.example", rcpts, message(", ".join(rcpts), **kw)) == {}
 
     def written(self) -> list[Path]:
         return sorted(p for p in self.outbox.glob("*.eml") if not p.name.startswith("."))
@@ -298,13 +300,14 @@ class WebRelay:
 
 @pytest.fixture
 def web_relay(workdir, request):
-    """Factory: `web_relay(extra_config="", env=None)` -> a started WebRelay; stopped at teardown."""
+    """Factory: `web_relay(extra_config="", env=None, upstream=None)` -> a started WebRelay (upstream
+    defaults to its own `file:` outbox); stopped at teardown."""
     relays: list[WebRelay] = []
     procs = getattr(request.node, "_pixelgate_procs", [])
     request.node._pixelgate_procs = procs
 
-    def start(extra_config: str = "", env: dict[str, str] | None = None) -> WebRelay:
-        w = WebRelay(make_dir(workdir / f"web{len(relays)}", 0o755), extra_config, env)
+    def start(extra_config: str = "", env: dict[str, str] | None = None, upstream: str | None = None) -> WebRelay:
+        w = WebRelay(make_dir(workdir / f"web{len(relays)}", 0o755), extra_config, env, upstream)
         relays.append(w)
         procs.append(w.pg)
         return w.start()
