@@ -221,6 +221,22 @@ def test_api_rate_limit_per_client(web_relay):
     assert request(web.url("/o/whatever")).body == GIF43
 
 
+def test_rate_limit_follows_x_forwarded_for_only_from_trusted_proxies(web_relay):
+    web = web_relay('api_rate_limit = 2\ntrusted_proxies = ["127.0.0.1/32"]\n')
+    url = web.url("/api/v1/consents/zed@example.org")
+    auth = {"Authorization": f"Bearer {API_TOKEN}"}
+    # Behind a trusted proxy each forwarded client has its own bucket.
+    for client in ["203.0.113.7", "203.0.113.8"]:
+        got = [request(url, headers={**auth, "X-Forwarded-For": client}).status for _ in range(3)]
+        assert got == [200, 200, 429], (client, got)
+    # The proxy's own requests (no header) are a third client.
+    assert [request(url, headers=auth).status for _ in range(3)] == [200, 200, 429]
+    # The client is the last untrusted hop: a forged first hop cannot pick another bucket.
+    r = request(url, headers={**auth, "X-Forwarded-For": "198.51.100.99, 203.0.113.7"})
+    assert r.status == 429, r
+    web.assert_healthy()
+
+
 def test_connection_flood_and_abrupt_closes(web_relay):
     web = web_relay()
     port = web.http_port

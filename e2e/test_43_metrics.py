@@ -92,3 +92,17 @@ def test_exposition_format(web_relay):
     for (name, _labels) in samples:
         base = re.sub(r"_(bucket|sum|count)$", "", name)
         assert name in names or base in names, f"sample {name} has no TYPE line"
+
+
+def test_counters_survive_a_reload(web_relay):
+    import signal
+    web = web_relay()
+    web.send_and_read("a@example.org")
+    assert request(web.url("/o/forged")).status == 200
+    web.pg.signal(signal.SIGHUP)
+    web.pg.wait_event("reload", status="ok")
+    web.send_and_read("b@example.org")                    # planned by the reloaded planner
+    m = web.metrics()
+    assert metric(m, "pixelgate_messages_total", outcome="planned") == 2
+    assert metric(m, "pixelgate_trackers_removed_total", **OM) == 2
+    assert metric(m, "pixelgate_gate_hits_total", outcome="invalid") == 1
