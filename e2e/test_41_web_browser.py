@@ -22,13 +22,18 @@ from pathlib import Path
 
 import pytest
 
-from peers import require_binary
+import shutil
 from webutil import CONSENTABLE, POLICY_URL, web_relay  # noqa: F401  (web_relay is a fixture)
 
+INSTALL = "scripts/install-deps.sh --test (apt-get install -y chromium chromium-driver python3-selenium)"
 try:
     import selenium  # noqa: F401
 except ImportError:                      # a venv over a Python other than Debian's: use the apt package
     sys.path.append("/usr/lib/python3/dist-packages")
+    try:
+        import selenium  # noqa: F401
+    except ImportError:
+        pytest.fail(f"selenium is missing: run {INSTALL}", pytrace=False)
 from selenium import webdriver                                    # noqa: E402
 from selenium.webdriver.chrome.service import Service             # noqa: E402
 from selenium.webdriver.common.by import By                       # noqa: E402
@@ -37,6 +42,13 @@ from selenium.webdriver.support import expected_conditions as EC  # noqa: E402
 from selenium.webdriver.support.ui import WebDriverWait           # noqa: E402
 
 ADDR = "alice@example.org"
+
+
+def require_binary(name: str) -> str:
+    path = shutil.which(name)
+    if not path:
+        pytest.fail(f"{name} is missing: run {INSTALL}", pytrace=False)
+    return path
 
 
 @pytest.fixture

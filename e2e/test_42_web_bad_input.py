@@ -265,3 +265,31 @@ def test_connection_flood_and_abrupt_closes(web_relay):
         t.join(60)
     assert not errors, errors[:5]
     web.assert_healthy()
+
+
+def test_connection_limit_answers_503_then_recovers(web_relay):
+    web = web_relay(f'max_connections = 4\nread_timeout = "{READ_TIMEOUT}s"\n')
+    time.sleep(1)                       # let the start-up health probes' connections finish
+    idle = []
+    for _ in range(4):
+        idle.append(socket.create_connection(("127.0.0.1", web.http_port), timeout=10))
+        time.sleep(0.1)
+    try:
+        for s in idle:                  # all four were admitted (nothing was written to them)
+            s.settimeout(0.2)
+            try:
+                assert s.recv(100) == b"x", "an idle connection within max_connections was refused"
+            except socket.timeout:
+                pass
+        got = raw_exchange(web.http_port, b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n", wait=5)
+        assert status_of(got) == 503, got[:200]
+        # The idle connections are closed at read_timeout, then service resumes by itself.
+        for s in idle:
+            s.settimeout(READ_TIMEOUT + 8)
+            got = s.recv(4096)
+            assert got == b"" or status_of(got) == 408, got[:100]
+    finally:
+        for s in idle:
+            s.close()
+    time.sleep(0.3)
+    web.assert_healthy()
