@@ -106,3 +106,19 @@ def test_counters_survive_a_reload(web_relay):
     assert metric(m, "pixelgate_messages_total", outcome="planned") == 2
     assert metric(m, "pixelgate_trackers_removed_total", **OM) == 2
     assert metric(m, "pixelgate_gate_hits_total", outcome="invalid") == 1
+
+
+def test_hostile_purpose_ids_cannot_create_series(web_relay):
+    web = web_relay()
+    hostile = [f"evil_{i}_{'x' * 40}" for i in range(5)]
+    for h in hostile:
+        web.send_and_read("mallory@example.org", purpose=h)
+    web.send_and_read("mallory@example.org", purpose="open_measurement anonymous_statistics")
+    m = web.metrics()
+    assert metric(m, "pixelgate_trackers_found_total", purpose="unknown", vector="img") == 5
+    assert metric(m, "pixelgate_trackers_removed_total", purpose="unknown", vector="img") == 5
+    text = request(web.url("/metrics")).text
+    assert "evil_" not in text
+    labels = {dict(l).get("purpose") for (n, l), _ in m.items() if n == "pixelgate_trackers_found_total"}
+    assert labels <= {"unknown", "none", "open_measurement", "open_measurement+anonymous_statistics"}, labels
+    assert labels == {"unknown", "open_measurement+anonymous_statistics"}, labels

@@ -47,11 +47,12 @@ SECURITY_HEADERS = {
 CONSENTABLE = ["open_measurement", "frequency_adaptation", "personalization", "cross_channel", "fraud_detection"]
 
 
-def message(rcpt: str, *, subject: str = "November news", declare: str = "attribute", html_charset: str = "utf-8") -> bytes:
+def message(rcpt: str, *, subject: str = "November news", declare: str = "attribute", html_charset: str = "utf-8",
+            purpose: str = "open_measurement") -> bytes:
     """A multipart newsletter with one content image and one pixel declared `open_measurement`
     (`declare` = "attribute" for data-tracking-purpose, "header" for Tracking-Purposes:)."""
-    header = "Tracking-Purposes: open_measurement\r\n" if declare == "header" else ""
-    attr = ' data-tracking-purpose="open_measurement"' if declare == "attribute" else ""
+    header = f"Tracking-Purposes: {purpose}\r\n" if declare == "header" else ""
+    attr = f' data-tracking-purpose="{purpose}"' if declare == "attribute" else ""
     return (
         "From: news@shop.example\r\n"
         f"To: {rcpt}\r\n"
