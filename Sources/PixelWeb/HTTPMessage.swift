@@ -72,8 +72,12 @@ public struct WebRequest: Sendable {
     }
 
     static func splitPath(_ target: String) -> [String] {
-        let path = target.split(separator: "?", maxSplits: 1, omittingEmptySubsequences: false).first.map(String.init) ?? ""
-        return path.split(separator: "/").map { String($0).removingPercentEncoding ?? String($0) }
+        let u = target.utf8
+        let end = u.firstIndex(of: UInt8(ascii: "?")) ?? u.endIndex
+        return u[u.startIndex..<end].split(separator: UInt8(ascii: "/")).map { seg in
+            let s = String(decoding: seg, as: UTF8.self)
+            return seg.contains(UInt8(ascii: "%")) ? (s.removingPercentEncoding ?? s) : s
+        }
     }
 }
 

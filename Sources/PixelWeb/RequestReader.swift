@@ -134,40 +134,53 @@ final class RequestReader {
         return nil
     }
 
+    /// Parses the head on bytes (the hot path: no Character-level work).
     func parseHead(_ head: [UInt8], peerIP: String) throws(RequestError) -> WebRequest {
-        var lines = head.split(separator: 10, omittingEmptySubsequences: false).map { line -> ArraySlice<UInt8> in
-            line.last == 13 ? line.dropLast() : line
+        var lines: [ArraySlice<UInt8>] = []
+        var start = 0
+        for i in 0..<head.count where head[i] == 10 {
+            lines.append(head[start..<(i > start && head[i - 1] == 13 ? i - 1 : i)])
+            start = i + 1
         }
+        if start < head.count { lines.append(head[start...]) }
         while lines.last?.isEmpty == true { lines.removeLast() }
         guard let first = lines.first else { throw .malformed("empty request") }
         if first.count > limits.maxRequestLine { throw .lineTooLong }
         if head.count - first.count > limits.maxHeaderBytes { throw .headersTooLarge }
-        guard let line = String(bytes: first, encoding: .utf8) else { throw .malformed("request line is not UTF-8") }
-        let parts = line.split(separator: " ", omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0.isLetter && $0.isUppercase }) else {
+        let parts = first.split(separator: 32, omittingEmptySubsequences: false)
+        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw .malformed("request line must be METHOD TARGET VERSION")
         }
-        let version = String(parts[2])
+        let version = String(decoding: parts[2], as: UTF8.self)
         guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
             if version.hasPrefix("HTTP/") { throw .unsupportedVersion }
             throw .malformed("bad HTTP version")
         }
-        let target = String(parts[1])
-        guard target.hasPrefix("/"), !target.contains(where: { $0.isWhitespace || $0.asciiValue == nil }) else {
+        guard parts[1].first == UInt8(ascii: "/"), parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw .malformed("request target must be an origin-form path")
         }
         var headers: [String: String] = [:]
         for raw in lines.dropFirst() {
-            guard let text = String(bytes: raw, encoding: .utf8) else { throw .malformed("header field is not UTF-8") }
-            if text.first == " " || text.first == "\t" { throw .malformed("obsolete header line folding") }
-            guard let colon = text.firstIndex(of: ":") else { throw .malformed("header field without a colon") }
-            let name = text[..<colon].lowercased()
-            guard !name.isEmpty, !name.contains(where: { $0.isWhitespace }) else { throw .malformed("bad header field name") }
-            let value = text[text.index(after: colon)...].trimmingCharacters(in: .whitespaces)
+            if raw.first == 32 || raw.first == 9 { throw .malformed("obsolete header line folding") }
+            guard let colon = raw.firstIndex(of: 58) else { throw .malformed("header field without a colon") }
+            let nameBytes = raw[raw.startIndex..<colon]
+            guard !nameBytes.isEmpty, nameBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .malformed("bad header field name") }
+            let name = String(decoding: nameBytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
+            var v = raw[(colon + 1)...]
+            while let f = v.first, f == 32 || f == 9 { v = v.dropFirst() }
+            while let l = v.last, l == 32 || l == 9 { v = v.dropLast() }
+            let value: String
+            if v.allSatisfy({ $0 < 128 }) {
+                value = String(decoding: v, as: UTF8.self)
+            } else {
+                guard let u = String(bytes: v, encoding: .utf8) else { throw .malformed("header field is not UTF-8") }
+                value = u
+            }
             if name == "content-length", headers[name] != nil, headers[name] != value { throw .malformed("conflicting Content-Length") }
             if let old = headers[name], name != "content-length" { headers[name] = old + ", " + value } else { headers[name] = value }
         }
         if version == "HTTP/1.1" && headers["host"] == nil { throw .malformed("missing Host header") }
-        return WebRequest(method: String(parts[0]), target: target, version: version, headers: headers, peerIP: peerIP)
+        return WebRequest(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+                          version: version, headers: headers, peerIP: peerIP)
     }
 }

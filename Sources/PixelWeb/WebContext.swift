@@ -1,6 +1,6 @@
 // WebContext: what every handler shares (store, keyring, settings, derived keys, hooks, logger,
 // clock), built once per server. Also the token check every token route does first: open with the
-// keyring, require the route's kind, refuse tokens older than `token_max_age` or issued in the
+// keyring (through the TokenCache), require the route's kind, refuse tokens older than `token_max_age` or issued in the
 // future (beyond a small clock skew).
 import Foundation
 import Logging
@@ -21,6 +21,7 @@ struct WebContext: Sendable {
     let logger: Logger
     let keys: WebKeys
     let nonces: FormNonce
+    let tokens: TokenCache
     let now: @Sendable () -> Date
 
     init(settings: WebSettings, store: any ConsentStore, keyring: TokenKeyring, hooks: WebHooks, logger: Logger,
@@ -32,13 +33,14 @@ struct WebContext: Sendable {
         self.logger = logger
         self.keys = WebKeys(keyring: keyring)
         self.nonces = FormNonce(key: keys.nonce, maxAge: settings.formMaxAge)
+        self.tokens = TokenCache(capacity: settings.tokenCacheSize)
         self.now = now
     }
 
     static let clockSkew: Double = 300
 
     func check(_ token: String, kind: TokenKind) -> TokenCheck {
-        guard let p = keyring.open(token), p.kind == kind else { return .invalid }
+        guard let p = tokens.open(token, with: keyring), p.kind == kind else { return .invalid }
         let t = now().timeIntervalSince1970
         let issued = Double(p.issuedAt)
         if t - issued > settings.tokenMaxAge || issued - t > Self.clockSkew { return .expired }

@@ -92,6 +92,15 @@ public final class WebServer: @unchecked Sendable {
         lock.withLock { if add { open[ObjectIdentifier(s)] = s } else { open[ObjectIdentifier(s)] = nil } }
     }
 
+    /// After an error answer, reads and drops what the client is still sending (for up to 2 s and
+    /// 8 MB) so that closing does not reset the connection before the client has read the answer.
+    static func linger(_ stream: any ByteStream) {
+        var scratch = [UInt8](repeating: 0, count: 65536)
+        let deadline = Deadline.after(seconds: 2)
+        var total = 0
+        while total < 8 << 20, let n = try? stream.read(into: &scratch, deadline: deadline), n > 0 { total += n }
+    }
+
     private func serve(_ tcp: TCPStream) {
         var stream: any ByteStream = tcp
         track(tcp, true)
@@ -118,6 +127,7 @@ public final class WebServer: @unchecked Sendable {
                 logger.info("http", metadata: ["status": "\(error.status.rawValue)", "error": .string(error.message), "peer": .string(peer)])
                 let r = WebResponse.text(error.status, error.message + "\n")
                 try? stream.write(ResponseWriter.encode(r, keepAlive: false), deadline: .after(seconds: settings.limits.readTimeout))
+                Self.linger(stream)
                 return
             }
             request.clientIP = clients.resolve(peer: peer, forwardedFor: request.header("x-forwarded-for"))

@@ -23,6 +23,8 @@ public struct WebSettings: Sendable {
     public var apiRateLimit = 60
     /// Tokens issued longer ago than this (seconds) are expired (`token_max_age`, "400d").
     public var tokenMaxAge: Double = 400 * 86400
+    /// Opened tokens remembered per generation (`token_cache_size`); 0 disables the cache.
+    public var tokenCacheSize = 10_000
     /// How long a shown form stays valid (`form_max_age`, "2h"): the nonce's lifetime.
     public var formMaxAge: Double = 2 * 3600
     /// The sender's full privacy policy (`policy_url`); empty hides the link.

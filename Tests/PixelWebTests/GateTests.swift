@@ -70,4 +70,21 @@ import Testing
         #expect(r.status == 200)
         #expect(r.header("location") == nil)
     }
+
+    @Test func tokenCacheKeepsPayloadsOnlyAndStaysBounded() throws {
+        let ring = try TokenKeyring(current: TokenKey(id: 2, bytes: Array(repeating: 4, count: 32)))
+        let cache = TokenCache(capacity: 2)
+        let now = Int64(Date().timeIntervalSince1970)
+        let tokens = (0..<5).map { ring.seal(TokenPayload(kind: .preferences, recipient: "r\($0)@example.org", purposes: [], issuedAt: now)) }
+        for (i, t) in tokens.enumerated() {
+            #expect(cache.open(t, with: ring)?.recipient == "r\(i)@example.org")
+            #expect(cache.open(t, with: ring)?.recipient == "r\(i)@example.org")
+        }
+        #expect(cache.open("garbage", with: ring) == nil)
+        // A token sealed under another key is not in the cache and the keyring refuses it.
+        let other = try TokenKeyring(current: TokenKey(id: 2, bytes: Array(repeating: 6, count: 32)))
+        let foreign = other.seal(TokenPayload(kind: .preferences, recipient: "x@example.org", purposes: [], issuedAt: now))
+        #expect(cache.open(foreign, with: ring) == nil)
+        #expect(TokenCache(capacity: 0).open(tokens[0], with: ring)?.recipient == "r0@example.org")
+    }
 }

@@ -110,6 +110,11 @@ final class WebFixture {
 
     /// One response off the stream; nil when the server closed without answering.
     static func readReply(_ s: any ByteStream, timeout: Double) throws -> HTTPReply? {
+        try readReplies(s, count: 1, timeout: timeout).first
+    }
+
+    /// Up to `count` responses in order (pipelined answers may arrive in one read).
+    static func readReplies(_ s: any ByteStream, count: Int, timeout: Double) throws -> [HTTPReply] {
         var buf: [UInt8] = []
         let deadline = Deadline.after(seconds: timeout)
         var chunk = [UInt8](repeating: 0, count: 65536)
@@ -120,22 +125,28 @@ final class WebFixture {
             buf += chunk[0..<n]
             return true
         }
-        var headEnd: Int?
-        while headEnd == nil {
-            if let r = buf.firstRange(of: [13, 10, 13, 10]) { headEnd = r.upperBound; break }
-            guard try more() else { return nil }
+        var out: [HTTPReply] = []
+        while out.count < count {
+            var headEnd: Int?
+            while headEnd == nil {
+                if let r = buf.firstRange(of: [13, 10, 13, 10]) { headEnd = r.upperBound; break }
+                guard try more() else { return out }
+            }
+            let head = String(decoding: buf[0..<headEnd!], as: UTF8.self)
+            var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
+            let status = Int(lines.removeFirst().split(separator: " ")[1])!
+            var headers: [String: String] = [:]
+            for l in lines {
+                let kv = l.split(separator: ":", maxSplits: 1)
+                headers[kv[0].lowercased()] = kv[1].trimmingCharacters(in: .whitespaces)
+            }
+            let length = Int(headers["content-length"] ?? "0") ?? 0
+            while buf.count - headEnd! < length { guard try more() else { break } }
+            let stop = min(buf.count, headEnd! + length)
+            out.append(HTTPReply(status: status, headers: headers, body: Array(buf[headEnd!..<stop])))
+            buf.removeFirst(stop)
         }
-        let head = String(decoding: buf[0..<headEnd!], as: UTF8.self)
-        var lines = head.components(separatedBy: "\r\n").filter { !$0.isEmpty }
-        let status = Int(lines.removeFirst().split(separator: " ")[1])!
-        var headers: [String: String] = [:]
-        for l in lines {
-            let kv = l.split(separator: ":", maxSplits: 1)
-            headers[kv[0].lowercased()] = kv[1].trimmingCharacters(in: .whitespaces)
-        }
-        let length = Int(headers["content-length"] ?? "0") ?? 0
-        while buf.count - headEnd! < length { guard try more() else { break } }
-        return HTTPReply(status: status, headers: headers, body: Array(buf[headEnd!..<min(buf.count, headEnd! + length)]))
+        return out
     }
 
     /// The value of the hidden nonce field of a page.
@@ -146,4 +157,8 @@ final class WebFixture {
     }
 
     func history(_ who: String = "bob@example.org") throws -> [ConsentEvent] { try store.history(subject: who) }
+}
+
+enum PixelNetConnect {
+    static func open(_ port: Int) throws -> TCPStream { try TCPStream.connect(host: "127.0.0.1", port: port, timeout: 5) }
 }

@@ -23,6 +23,7 @@ struct HTTPConfig {
     var apiRateLimit = 60
     var tokenMaxAge = 400.0 * 86400
     var formMaxAge = 2.0 * 3600
+    var tokenCacheSize = 10_000
     var policyURL = ""
     /// The sender's own name; the default actor. Empty means general.hostname.
     var senderName = ""
@@ -49,6 +50,7 @@ struct HTTPConfig {
         apiRateLimit = try s.int("api_rate_limit", default: apiRateLimit, range: 1...1_000_000)
         tokenMaxAge = try s.duration("token_max_age", default: tokenMaxAge)
         formMaxAge = try s.duration("form_max_age", default: formMaxAge)
+        tokenCacheSize = try s.int("token_cache_size", default: tokenCacheSize, range: 0...10_000_000)
         policyURL = try s.string("policy_url", default: policyURL)
         senderName = try s.string("sender_name", default: senderName)
         actors = try s.strings("actors", default: actors)
@@ -87,6 +89,7 @@ struct HTTPConfig {
             ("http.max_connections", "\(maxConnections)"),
             ("http.api_tokens", apiTokens.isEmpty ? "[]" : "(\(apiTokens.count) set, hidden)"), ("http.api_token_file", apiTokenFile),
             ("http.api_rate_limit", "\(apiRateLimit)"), ("http.token_max_age", "\(tokenMaxAge)s"), ("http.form_max_age", "\(formMaxAge)s"),
+            ("http.token_cache_size", "\(tokenCacheSize)"),
             ("http.policy_url", policyURL), ("http.sender_name", senderName), ("http.actors", list(actors)),
             ("http.default_language", defaultLanguage.rawValue),
         ]

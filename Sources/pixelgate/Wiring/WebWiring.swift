@@ -43,6 +43,7 @@ enum WebWiring {
         s.apiRateLimit = h.apiRateLimit
         s.tokenMaxAge = h.tokenMaxAge
         s.formMaxAge = h.formMaxAge
+        s.tokenCacheSize = h.tokenCacheSize
         s.policyURL = h.policyURL.isEmpty ? cfg.engine.footer.policyURL : h.policyURL
         let sender = h.senderName.isEmpty ? cfg.common.hostname : h.senderName
         s.actors = h.actors.isEmpty ? [sender] : h.actors
