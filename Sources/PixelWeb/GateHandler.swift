@@ -32,8 +32,12 @@ enum GateHandler {
     }
 
     static func isWebURL(_ u: String) -> Bool {
-        let l = u.lowercased()
-        return (l.hasPrefix("http://") || l.hasPrefix("https://")) && !u.contains(where: { $0 == "\r" || $0 == "\n" })
+        var scheme: [UInt8] = []
+        for b in u.utf8 {
+            if b == 13 || b == 10 { return false }
+            if scheme.count < 8 { scheme.append(b >= 65 && b <= 90 ? b + 32 : b) }
+        }
+        return scheme.starts(with: Array("http://".utf8)) || scheme.starts(with: Array("https://".utf8))
     }
 
     private static func redirect(_ url: String, ctx: WebContext) -> WebResponse {

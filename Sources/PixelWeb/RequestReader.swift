@@ -1,7 +1,7 @@
 // RequestReader: reads HTTP/1.1 requests off one connection under the configured limits.
 // Guarantees: never buffers more than max_request_line + max_header_bytes for a head or more than
-// max_body for a body; every read waits at most read_timeout for the whole head (and again for the
-// body); a malformed or oversize request is a typed `RequestError` naming the status to answer
+// max_body for a body; a kept-alive connection idle for keepalive_timeout is closed silently; once
+// a request has started, its whole head must come within read_timeout (and again its body); a malformed or oversize request is a typed `RequestError` naming the status to answer
 // (400, 408, 413, 414, 431, 501, 505), after which the connection must be closed. Bytes after one
 // request stay buffered for the next (keep-alive, pipelining).
 import Foundation
@@ -12,6 +12,8 @@ public struct RequestLimits: Sendable {
     public var maxHeaderBytes = 16384
     public var maxBody = 65536
     public var readTimeout: Double = 10
+    /// How long a kept-alive connection may stay idle between requests (`keepalive_timeout`).
+    public var keepaliveTimeout: Double = 5
     public init() {}
 }
 
@@ -75,8 +77,15 @@ final class RequestReader {
         return true
     }
 
-    /// The next request, or `.idleClose` when the peer closed or idled before sending a byte.
-    func next(peerIP: String) throws(RequestError) -> WebRequest {
+    /// The next request, or `.idleClose` when the peer closed or sent nothing for `idle` seconds
+    /// (`read_timeout` on a new connection, `keepalive_timeout` between requests). Once a byte has
+    /// come, the whole head must arrive within `read_timeout`.
+    func next(peerIP: String, idle: Double) throws(RequestError) -> WebRequest {
+        if buffer.isEmpty {
+            let more: Bool
+            do { more = try fill(deadline: .after(seconds: idle)) } catch { throw .idleClose }
+            guard more else { throw .idleClose }
+        }
         let deadline = Deadline.after(seconds: limits.readTimeout)
         // Head: the request line, then the header fields, up to the empty line.
         var headEnd: Int?

@@ -13,17 +13,24 @@ enum SecurityHeaders {
 }
 
 enum ResponseWriter {
+    private static let security: [UInt8] = Array(SecurityHeaders.all.map { "\($0.0): \($0.1)\r\n" }.joined().utf8)
+    private static let keepAliveLine = Array("Connection: keep-alive\r\n\r\n".utf8)
+    private static let closeLine = Array("Connection: close\r\n\r\n".utf8)
+
     static func encode(_ r: WebResponse, keepAlive: Bool, headOnly: Bool = false) -> [UInt8] {
-        var head = "HTTP/1.1 \(r.status.rawValue) \(r.status.reason)\r\n"
-        head += "Date: \(HTTPDate.now())\r\n"
-        for (k, v) in r.headers where !v.contains(where: { $0 == "\r" || $0 == "\n" }) {
-            head += "\(k): \(v)\r\n"
+        var out: [UInt8] = []
+        out.reserveCapacity(512 + (headOnly ? 0 : r.body.count))
+        out += "HTTP/1.1 \(r.status.rawValue) \(r.status.reason)\r\nDate: \(HTTPDate.now())\r\n".utf8
+        for (k, v) in r.headers where !v.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+            out += k.utf8
+            out += [58, 32]
+            out += v.utf8
+            out += [13, 10]
         }
-        for (k, v) in SecurityHeaders.all { head += "\(k): \(v)\r\n" }
-        head += "Content-Length: \(r.body.count)\r\n"
-        head += keepAlive ? "Connection: keep-alive\r\n\r\n" : "Connection: close\r\n\r\n"
-        var out = Array(head.utf8)
-        if !headOnly { out.append(contentsOf: r.body) }
+        out += security
+        out += "Content-Length: \(r.body.count)\r\n".utf8
+        out += keepAlive ? keepAliveLine : closeLine
+        if !headOnly { out += r.body }
         return out
     }
 }

@@ -4,7 +4,8 @@
 // has no idle read timeout and closes without an answer on bad input, so the issue's 414/431/413/408
 // could not be met; the issue allows a small server on the project's own network layer.
 // Guarantees: `start()` binds and returns once listening (`boundPort`); each connection serves
-// requests in order (keep-alive) under the RequestLimits, answers a limit breach with its 4xx and
+// requests in order (keep-alive, closed after keepalive_timeout idle or when the server is above 80 %
+// of max_connections) under the RequestLimits, answers a limit breach with its 4xx and
 // closes; a client over `max_connections` gets 503; `stop()` stops accepting and closes every open
 // connection. The X-Forwarded-For rule is ClientAddress's; a handler fault cannot take the process
 // down (handlers return values, they do not throw).
@@ -44,18 +45,24 @@ public final class WebServer: @unchecked Sendable {
 
     /// Checks nothing that can fail; `start()` reports a bad setting.
     public init(settings: WebSettings, store: any ConsentStore, keyring: TokenKeyring, hooks: WebHooks, logger: Logger) {
+        var problems: [String] = []
         switch IPNetworkList.parse(settings.trustedProxies) {
-        case .success(let trusted):
-            self.clients = ClientAddress(trusted: trusted)
-            self.configError = nil
+        case .success(let trusted): self.clients = ClientAddress(trusted: trusted)
         case .failure(let e):
             self.clients = ClientAddress(trusted: IPNetworkList([]))
-            self.configError = "trusted_proxies: \(e)"
+            problems.append("trusted_proxies: \(e)")
         }
+        var metricsAllow = IPNetworkList([])
+        switch IPNetworkList.parse(settings.metricsAllow) {
+        case .success(let list): metricsAllow = list
+        case .failure(let e): problems.append("metrics_allow: \(e)")
+        }
+        self.configError = problems.isEmpty ? nil : problems.joined(separator: "; ")
         self.settings = settings
         self.logger = logger
         self.counter = SessionCounter(maxSessions: settings.maxConnections)
-        self.router = Router(ctx: WebContext(settings: settings, store: store, keyring: keyring, hooks: hooks, logger: logger))
+        self.router = Router(ctx: WebContext(settings: settings, store: store, keyring: keyring, hooks: hooks, logger: logger),
+                             metricsAllow: metricsAllow)
     }
 
     public func start() throws {
@@ -118,10 +125,12 @@ public final class WebServer: @unchecked Sendable {
         defer { track(stream, false) }
         let reader = RequestReader(stream: stream, limits: settings.limits)
         let peer = tcp.peer.host
+        var idle = settings.limits.readTimeout
         while true {
             var request: WebRequest
             do {
-                request = try reader.next(peerIP: peer)
+                request = try reader.next(peerIP: peer, idle: idle)
+                idle = settings.limits.keepaliveTimeout
             } catch {
                 if error == .idleClose { return }
                 logger.info("http", metadata: ["status": "\(error.status.rawValue)", "error": .string(error.message), "peer": .string(peer)])
@@ -132,7 +141,9 @@ public final class WebServer: @unchecked Sendable {
             }
             request.clientIP = clients.resolve(peer: peer, forwardedFor: request.header("x-forwarded-for"))
             let response = router.route(request)
-            let keep = request.keepAlive && !counter.isDraining
+            // Above 80 % of max_connections, connections are not kept alive, so idle clients
+            // cannot hold every slot.
+            let keep = request.keepAlive && !counter.isDraining && counter.active * 5 < settings.maxConnections * 4
             let bytes = ResponseWriter.encode(response, keepAlive: keep, headOnly: request.method == "HEAD")
             do { try stream.write(bytes, deadline: .after(seconds: settings.limits.readTimeout)) } catch { return }
             if !keep { return }

@@ -11,6 +11,8 @@ public struct WebSettings: Sendable {
     public var publicURL = "http://127.0.0.1:8025"
     /// CIDRs whose X-Forwarded-For is believed (`trusted_proxies`).
     public var trustedProxies: [String] = []
+    /// Client CIDRs allowed to read /metrics (`metrics_allow`); others get 403. Empty: nobody.
+    public var metricsAllow: [String] = ["127.0.0.0/8", "::1/128"]
     /// PEM files; when both are set the listener speaks TLS (PixelNet TLSStream).
     public var tlsCert = ""
     public var tlsKey = ""
@@ -21,6 +23,9 @@ public struct WebSettings: Sendable {
     public var apiTokens: [String] = []
     /// Consent API requests per minute per client (`api_rate_limit`).
     public var apiRateLimit = 60
+    /// Form submissions (POST /w, POST /p) per minute per client (`form_rate_limit`): each one
+    /// writes to the consent store.
+    public var formRateLimit = 30
     /// Tokens issued longer ago than this (seconds) are expired (`token_max_age`, "400d").
     public var tokenMaxAge: Double = 400 * 86400
     /// Opened tokens remembered per generation (`token_cache_size`); 0 disables the cache.

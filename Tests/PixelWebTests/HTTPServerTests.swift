@@ -142,12 +142,42 @@ import Testing
         #expect(m.text == "pixelgate_test_total 7\n")
     }
 
+    @Test func metricsOnlyForAllowedClients() throws {
+        let f = try WebFixture { $0.metricsAllow = ["10.0.0.0/8"] }
+        let r = try f.get("/metrics")
+        #expect(r.status == 403)
+        #expect(!r.text.contains("pixelgate_test_total"))
+        // Behind a trusted proxy the real client counts, not the proxy's loopback address.
+        let p = try WebFixture { $0.trustedProxies = ["127.0.0.1/32"] }
+        #expect(try p.get("/metrics").status == 200)
+        #expect(try p.get("/metrics", ["X-Forwarded-For": "203.0.113.9"]).status == 403)
+    }
+
     @Test func tooManyConnectionsGet503() throws {
         let f = try WebFixture { $0.maxConnections = 1 }
         let hold = try f.connect()
         defer { hold.close() }
-        try hold.write(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8), deadline: .after(seconds: 2))
-        #expect(try WebFixture.readReply(hold, timeout: 5)?.status == 200)
+        // A request in progress holds the only slot.
+        try hold.write(Array("GET /healthz HTTP/1.1\r\n".utf8), deadline: .after(seconds: 2))
+        Thread.sleep(forTimeInterval: 0.3)
         #expect(try f.raw(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8))?.status == 503)
+        try hold.write(Array("Host: a\r\n\r\n".utf8), deadline: .after(seconds: 2))
+        let r = try WebFixture.readReply(hold, timeout: 5)
+        #expect(r?.status == 200)
+        // Above 80 % of max_connections the answer closes the connection, freeing the slot.
+        #expect(r?.header("connection") == "close")
+        Thread.sleep(forTimeInterval: 0.3)
+        #expect(try f.get("/healthz").status == 200)
+    }
+
+    @Test func idleKeepAliveConnectionIsClosedAfterKeepaliveTimeout() throws {
+        let f = try WebFixture { $0.limits.keepaliveTimeout = 0.3 }
+        let s = try f.connect()
+        defer { s.close() }
+        try s.write(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8), deadline: .after(seconds: 2))
+        #expect(try WebFixture.readReply(s, timeout: 5)?.header("connection") == "keep-alive")
+        let started = Date()
+        #expect(try WebFixture.readReply(s, timeout: 5) == nil)
+        #expect(Date().timeIntervalSince(started) < 3)
     }
 }

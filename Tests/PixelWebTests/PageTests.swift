@@ -168,6 +168,20 @@ import Testing
         #expect(try f.history().isEmpty)
     }
 
+    @Test func formSubmissionsAreRateLimitedPerClient() throws {
+        let f = try WebFixture { $0.formRateLimit = 2 }
+        let t = f.token(.preferences)
+        let nonce = try #require(WebFixture.nonce(in: try f.get("/p/\(t)").text))
+        #expect(try f.postForm("/p/\(t)", [("nonce", nonce), ("action", "accept_all")]).status == 200)
+        #expect(try f.postForm("/p/\(t)", [("nonce", nonce), ("action", "refuse_all")]).status == 200)
+        let r = try f.postForm("/p/\(t)", [("nonce", nonce), ("action", "accept_all")])
+        #expect(r.status == 429)
+        #expect(Int(r.header("retry-after") ?? "") ?? 0 >= 1)
+        #expect(try f.store.profile(for: "bob@example.org", at: Date()).granted.isEmpty)
+        // Reading pages is not limited.
+        #expect(try f.get("/p/\(t)").status == 200)
+    }
+
     @Test func everyPurposeHasTextInBothLanguages() {
         for lang in FooterLanguage.allCases {
             for p in Purpose.allCases {

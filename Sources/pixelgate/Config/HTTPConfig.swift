@@ -11,6 +11,8 @@ struct HTTPConfig {
     var listen = "127.0.0.1:8025"
     var publicURL = "http://127.0.0.1:8025"
     var trustedProxies: [String] = []
+    var metricsAllow: [String] = ["127.0.0.0/8", "::1/128"]
+    var keepaliveTimeout = 5.0
     var tlsCert = ""
     var tlsKey = ""
     var maxRequestLine = 8192
@@ -21,6 +23,7 @@ struct HTTPConfig {
     var apiTokens: [String] = []
     var apiTokenFile = ""
     var apiRateLimit = 60
+    var formRateLimit = 30
     var tokenMaxAge = 400.0 * 86400
     var formMaxAge = 2.0 * 3600
     var tokenCacheSize = 10_000
@@ -38,6 +41,8 @@ struct HTTPConfig {
         publicURL = try s.string("public_url", default: publicURL)
         while publicURL.hasSuffix("/") { publicURL.removeLast() }
         trustedProxies = try s.strings("trusted_proxies", default: trustedProxies)
+        metricsAllow = try s.strings("metrics_allow", default: metricsAllow)
+        keepaliveTimeout = try s.duration("keepalive_timeout", default: keepaliveTimeout)
         tlsCert = try s.string("tls_cert", default: tlsCert)
         tlsKey = try s.string("tls_key", default: tlsKey)
         maxRequestLine = try s.int("max_request_line", default: maxRequestLine, range: 256...1_048_576)
@@ -48,6 +53,7 @@ struct HTTPConfig {
         apiTokens = try s.strings("api_tokens", default: apiTokens)
         apiTokenFile = try s.string("api_token_file", default: apiTokenFile)
         apiRateLimit = try s.int("api_rate_limit", default: apiRateLimit, range: 1...1_000_000)
+        formRateLimit = try s.int("form_rate_limit", default: formRateLimit, range: 1...1_000_000)
         tokenMaxAge = try s.duration("token_max_age", default: tokenMaxAge)
         formMaxAge = try s.duration("form_max_age", default: formMaxAge)
         tokenCacheSize = try s.int("token_cache_size", default: tokenCacheSize, range: 0...10_000_000)
@@ -67,6 +73,8 @@ struct HTTPConfig {
             throw bad("public_url: \"\(publicURL)\" must start with http:// or https://")
         }
         if case .failure(let e) = IPNetworkList.parse(trustedProxies) { throw bad("trusted_proxies: \(e)") }
+        if case .failure(let e) = IPNetworkList.parse(metricsAllow) { throw bad("metrics_allow: \(e)") }
+        if keepaliveTimeout <= 0 { throw bad("keepalive_timeout must be positive") }
         if tlsCert.isEmpty != tlsKey.isEmpty { throw bad("tls_cert and tls_key go together") }
         if maxHeaderBytes < 1024 { throw bad("max_header_bytes must be at least 1024") }
         if readTimeout <= 0 { throw bad("read_timeout must be positive") }
@@ -84,11 +92,12 @@ struct HTTPConfig {
         func list(_ a: [String]) -> String { "[" + a.map { "\"\($0)\"" }.joined(separator: ", ") + "]" }
         return [
             ("http.listen", listen), ("http.public_url", publicURL), ("http.trusted_proxies", list(trustedProxies)),
+            ("http.metrics_allow", list(metricsAllow)), ("http.keepalive_timeout", "\(keepaliveTimeout)s"),
             ("http.tls_cert", tlsCert), ("http.tls_key", tlsKey), ("http.max_request_line", "\(maxRequestLine)"),
             ("http.max_header_bytes", "\(maxHeaderBytes)"), ("http.max_body", "\(maxBody)"), ("http.read_timeout", "\(readTimeout)s"),
             ("http.max_connections", "\(maxConnections)"),
             ("http.api_tokens", apiTokens.isEmpty ? "[]" : "(\(apiTokens.count) set, hidden)"), ("http.api_token_file", apiTokenFile),
-            ("http.api_rate_limit", "\(apiRateLimit)"), ("http.token_max_age", "\(tokenMaxAge)s"), ("http.form_max_age", "\(formMaxAge)s"),
+            ("http.api_rate_limit", "\(apiRateLimit)"), ("http.form_rate_limit", "\(formRateLimit)"), ("http.token_max_age", "\(tokenMaxAge)s"), ("http.form_max_age", "\(formMaxAge)s"),
             ("http.token_cache_size", "\(tokenCacheSize)"),
             ("http.policy_url", policyURL), ("http.sender_name", senderName), ("http.actors", list(actors)),
             ("http.default_language", defaultLanguage.rawValue),

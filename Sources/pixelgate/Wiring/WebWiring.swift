@@ -19,6 +19,8 @@ enum WebWiring {
         s.port = hp.port
         s.publicURL = h.publicURL
         s.trustedProxies = h.trustedProxies
+        s.metricsAllow = h.metricsAllow
+        s.limits.keepaliveTimeout = h.keepaliveTimeout
         s.tlsCert = h.tlsCert
         s.tlsKey = h.tlsKey
         s.limits.maxRequestLine = h.maxRequestLine
@@ -41,6 +43,7 @@ enum WebWiring {
             }
         }
         s.apiRateLimit = h.apiRateLimit
+        s.formRateLimit = h.formRateLimit
         s.tokenMaxAge = h.tokenMaxAge
         s.formMaxAge = h.formMaxAge
         s.tokenCacheSize = h.tokenCacheSize
