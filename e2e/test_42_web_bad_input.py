@@ -10,7 +10,7 @@ import socket
 import threading
 import time
 
-from webutil import (API_TOKEN, GIF43, assert_security_headers, links, post_form, raw_exchange, request,
+from webutil import (API_TOKEN, GIF43, assert_security_headers, hidden_value, links, post_form, raw_exchange, request,
                      status_of, web_relay)  # noqa: F401  (web_relay is a fixture)
 
 READ_TIMEOUT = 2
@@ -292,4 +292,44 @@ def test_connection_limit_answers_503_then_recovers(web_relay):
         for s in idle:
             s.close()
     time.sleep(0.3)
+    web.assert_healthy()
+
+
+def test_metrics_only_for_allowed_clients(web_relay):
+    web = web_relay('trusted_proxies = ["127.0.0.1/32"]\n')
+    assert request(web.url("/metrics")).status == 200                     # loopback is allowed by default
+    r = request(web.url("/metrics"), headers={"X-Forwarded-For": "203.0.113.5"})
+    assert r.status == 403, r                                             # an outside client behind the proxy
+    assert "pixelgate_" not in r.text
+    assert request(web.url("/metrics"), headers={"X-Forwarded-For": "127.0.0.1"}).status == 200
+    web.assert_healthy()
+
+
+def test_form_posts_are_rate_limited(web_relay):
+    web = web_relay("form_rate_limit = 2\n")
+    web.consent("grant", "frank@example.org", "open_measurement")
+    withdraw = links(web.send_and_read("frank@example.org"))["w"][0]
+    page = request(withdraw)
+    nonce = hidden_value(page.text, "nonce")
+    got = [post_form(withdraw, [("nonce", nonce)]).status for _ in range(3)]
+    assert got == [200, 200, 429], got
+    r = post_form(withdraw, [("nonce", nonce)])
+    assert r.status == 429 and int(r.headers["retry-after"]) >= 1
+    assert_security_headers(r)
+    assert request(withdraw).status == 200, "GET pages are never limited"
+    events = web.history("frank@example.org")
+    assert len([e for e in events if e["action"] == "withdraw"]) == 2 * 5, "a limited POST writes nothing"
+    web.assert_healthy()
+
+
+def test_idle_keepalive_connections_are_closed_early(web_relay):
+    web = web_relay('keepalive_timeout = "1s"\nread_timeout = "20s"\n')
+    with socket.create_connection(("127.0.0.1", web.http_port), timeout=30) as s:
+        s.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n")
+        first = s.recv(4096)
+        assert status_of(first) == 200 and b"keep-alive" in first.lower()
+        t0 = time.monotonic()
+        s.settimeout(15)
+        assert s.recv(4096) == b"", "an idle kept-alive connection is closed without an answer"
+        assert time.monotonic() - t0 < 8, "closed at keepalive_timeout, long before read_timeout"
     web.assert_healthy()
