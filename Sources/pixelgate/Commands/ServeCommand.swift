@@ -69,7 +69,7 @@ struct Serve: ParsableCommand {
         } catch {
             throw CLIError("pixelgate: cannot listen: \(error.description)")
         }
-        let web = try WebWiring.server(cfg, log: log)
+        let web = try WebWiring.server(cfg, hooks: MetricsWiring.webHooks, log: log)
         do { try web?.start() } catch {
             throw CLIError("pixelgate: \(error)")
         }

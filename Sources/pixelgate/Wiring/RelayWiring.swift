@@ -14,13 +14,13 @@ enum RelayWiring {
     }
 
     /// `makePlanner`, or the test-only per-recipient planner (`shadow` is the engine planner's own),
-    /// with DKIM (DKIMWiring) as the last step.
+    /// with DKIM (DKIMWiring) as the last step, counted by the process's metrics (MetricsWiring).
     static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) throws -> any VariantPlanner {
         if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.environmentValue {
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
-            return try DKIMWiring.wrap(TestVariantPlanner(), cfg)
+            return MetricsWiring.metered(try DKIMWiring.wrap(TestVariantPlanner(), cfg))
         }
-        return try DKIMWiring.wrap(try makePlanner(cfg), cfg)
+        return MetricsWiring.metered(try DKIMWiring.wrap(try makePlanner(cfg), cfg))
     }
 
     /// RelaySettings from the config, loading certificates and credential files.
