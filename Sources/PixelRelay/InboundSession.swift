@@ -3,7 +3,8 @@
 // Contract: every read has a deadline (command_timeout; data_timeout inside DATA) and a timeout
 // answers 421 4.4.2 and closes; replies to pipelined commands are buffered and flushed before the
 // next read; after SIGTERM (`isDraining`) an idle session answers 421 4.3.2 at its next command
-// boundary; the session never throws out of `run()` and always closes upstream and logs `disconnect`.
+// boundary; the session never throws out of `run()`, always hands its upstream session back (to the
+// pool only when the session ended cleanly with upstream idle, else closed) and logs `disconnect`.
 import Logging
 import PixelCrypto
 import PixelLog
@@ -17,10 +18,14 @@ public struct RelayEnvironment: Sendable {
     public var journal: (any DeliveryJournal)?
     public var connector: any UpstreamConnector
     public var isDraining: @Sendable () -> Bool
+    /// Shared by every session of a server (kept across reloads): see MemoryBudget.
+    public var largeMessages: MemoryBudget
 
     public init(settings: RelaySettings, planner: any VariantPlanner, journal: (any DeliveryJournal)?,
-                connector: any UpstreamConnector, isDraining: @escaping @Sendable () -> Bool = { false }) {
+                connector: any UpstreamConnector, isDraining: @escaping @Sendable () -> Bool = { false },
+                largeMessages: MemoryBudget? = nil) {
         self.settings = settings
+        self.largeMessages = largeMessages ?? MemoryBudget(capacity: settings.largeMessageMemory)
         self.planner = planner
         self.journal = journal
         self.connector = connector
@@ -106,7 +111,15 @@ public final class InboundSession: @unchecked Sendable {
             case .io(let m): reason = m
             }
         }
-        upstream?.quit()
+        if let up = upstream {
+            // Only a session that ended cleanly (QUIT) with upstream alive and idle (a transaction
+            // left open is reset first) may lend its upstream session to the next client (the pool,
+            // when configured); anything else is closed.
+            var clean = reason == "quit" && up.isAlive
+            if clean && upstreamInTransaction { clean = (try? up.reset()) != nil }
+            env.connector.checkin(up, transactions: upstreamTransactions, clean: clean)
+            upstream = nil
+        }
         stream.close()
         log.info("disconnect", metadata: ["reason": .string(reason), "messages": "\(messages)",
                                           "duration_ms": "\(started.elapsedMillis)"])

@@ -266,6 +266,20 @@ public final class SMTPUpstream: Upstream {
         stream.close()
     }
 
+    public func probeIdle() -> Bool {
+        guard isAlive else { return false }
+        // Anything readable now (a 421, garbage, end of stream) means the session is not idle any more.
+        var probe = [UInt8](repeating: 0, count: 512)
+        do throws(NetError) {
+            _ = try stream.read(into: &probe, deadline: .now())
+        } catch {
+            if error == .timeout { return true }
+        }
+        isAlive = false
+        stream.close()
+        return false
+    }
+
     // MARK: - I/O
 
     private func command(_ line: String, timeout: Double, secret: Bool = false) throws(UpstreamFailure) -> SMTPReply {
