@@ -303,6 +303,7 @@ def cmd_memory(binary: str, sessions: int, html_mb: float, attach_mb: float) -> 
     os.chmod(tmp, 0o755)
     big = tmp / "big.eml"
     for_smtp_source(big_message(int(html_mb * 1024 * 1024), int(attach_mb * 1024 * 1024)), big)
+    size = big.stat().st_size
     sink = Sink()
     relay = Relay(binary, tmp / "relay", sink.port, consent=False, extra_config="\n[limits]\nmax_message_size = \"50M\"\n")
     try:
@@ -317,7 +318,7 @@ def cmd_memory(binary: str, sessions: int, html_mb: float, attach_mb: float) -> 
         relay.stop()
         sink.stop()
         shutil.rmtree(tmp, ignore_errors=True)
-    row = {"sessions": sessions, "message_bytes": big.stat().st_size if big.exists() else 0,
+    row = {"sessions": sessions, "message_bytes": size,
            "idle_hwm_mb": before / 1024, "peak_rss_mb": hwm / 1024, "seconds": secs, "relayed_sent": sent}
     log(f"memory: {sessions} sessions x {html_mb:g} MB HTML + {attach_mb:g} MB attachment: VmHWM {hwm / 1024:.0f} MB "
         f"(idle {before / 1024:.0f} MB), {sent} relayed in {secs:.1f} s")
