@@ -111,15 +111,7 @@ public final class InboundSession: @unchecked Sendable {
             case .io(let m): reason = m
             }
         }
-        if let up = upstream {
-            // Only a session that ended cleanly (QUIT) with upstream alive and idle (a transaction
-            // left open is reset first) may lend its upstream session to the next client (the pool,
-            // when configured); anything else is closed.
-            var clean = reason == "quit" && up.isAlive
-            if clean && upstreamInTransaction { clean = (try? up.reset()) != nil }
-            env.connector.checkin(up, transactions: upstreamTransactions, clean: clean)
-            upstream = nil
-        }
+        handBackUpstream(clean: reason == "quit")
         stream.close()
         log.info("disconnect", metadata: ["reason": .string(reason), "messages": "\(messages)",
                                           "duration_ms": "\(started.elapsedMillis)"])
@@ -174,6 +166,7 @@ public final class InboundSession: @unchecked Sendable {
         case .help: reply(.help)
         case .quit:
             state.didQuit()
+            handBackUpstream(clean: true)  // before the 221, so the client's next session finds it pooled
             reply(.closing())
             try flush()
             throw .finished
@@ -181,6 +174,18 @@ public final class InboundSession: @unchecked Sendable {
         case .auth(let mech, let initial): try auth(mechanism: mech, initial: initial)
         case .xforward(let attrs): xforward(attrs)
         }
+    }
+
+    /// Gives the upstream session back to the connector. Only a session that ended cleanly (QUIT)
+    /// with upstream alive and idle (a transaction left open is reset first) may lend it to the
+    /// next client (the pool, when configured); anything else is closed.
+    func handBackUpstream(clean sessionClean: Bool) {
+        guard let up = upstream else { return }
+        upstream = nil
+        var clean = sessionClean && up.isAlive
+        if clean && upstreamInTransaction { clean = (try? up.reset()) != nil }
+        upstreamInTransaction = false
+        env.connector.checkin(up, transactions: upstreamTransactions, clean: clean)
     }
 
     // MARK: - I/O

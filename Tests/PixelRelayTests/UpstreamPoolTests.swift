@@ -55,6 +55,7 @@ import PixelSMTP
         waitIdle(pool(server), 1)
         #expect(pool(server).idleCount == 1)
         #expect(try session(port, subject: "two").code == 250)
+        waitIdle(pool(server), 1)
         #expect(try session(port, subject: "three").code == 250)
         let txs = up.transactions
         #expect(txs.count == 3)
