@@ -6,7 +6,8 @@ upstream, smtp-source or a timed raw-socket client as the sender, `pixelgate ser
 SQLite state dir in a temp dir) and cleans up after itself. Direct and through-pixelgate runs are
 measured in the same invocation, back to back, so their ratio is meaningful on a noisy machine.
 Each subcommand prints human lines on stderr and ONE JSON object (the result rows) on stdout:
-  throughput BIN EML    smtp-source -s 20 -m N -F EML: direct, via pixelgate (no consent), via (consent)
+  throughput BIN EML    smtp-source -s 20 -m N -F EML: direct, via pixelgate (no consent), via (consent);
+                        3 alternating rounds each (BENCH_ROUNDS), medians
   latency BIN EML       sequential sessions, 50 KB newsletter built from EML: median/p99 per message
   memory BIN EML        100 concurrent sessions x 10 MB (1 MB HTML + 9 MB base64): pixelgate VmHWM
   soak BIN EML MINUTES  steady load at a given rate; RSS and fd count every minute, flat or not
@@ -244,7 +245,7 @@ def percentile(xs: list[float], p: float) -> float:
 
 # ---------- subcommands ----------
 
-def cmd_throughput(binary: str, eml: Path, count: int, sessions: int) -> dict:
+def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: int = 3) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="pixelgate-bench-"))
     eml = for_smtp_source(eml.read_bytes(), tmp / "newsletter.eml")
     sink = Sink()
@@ -255,14 +256,21 @@ def cmd_throughput(binary: str, eml: Path, count: int, sessions: int) -> dict:
             relay = Relay(binary, tmp / ("consent" if consent else "none"), sink.port, consent)
             try:
                 smtp_source(relay.port, eml, sessions, min(500, count))  # warm-up (caches, pool)
-                direct = smtp_source(sink.port, eml, sessions, count)
-                via = smtp_source(relay.port, eml, sessions, count)
+                # Alternate direct and through-pixelgate runs; the median of each damps the noise
+                # of a machine shared with other jobs.
+                directs, vias = [], []
+                for _ in range(rounds):
+                    directs.append(smtp_source(sink.port, eml, sessions, count))
+                    vias.append(smtp_source(relay.port, eml, sessions, count))
+                direct, via = statistics.median(directs), statistics.median(vias)
                 kept = relay.count_events("relayed", "status", "sent")
             finally:
                 relay.stop()
             name = "consent" if consent else "no_consent"
-            rows[name] = {"direct": direct, "via": via, "ratio": via / direct, "relayed_sent": kept}
-            log(f"throughput {name}: direct {direct:.0f} msg/s, via pixelgate {via:.0f} msg/s, ratio {via / direct:.2f}")
+            rows[name] = {"direct": direct, "via": via, "ratio": via / direct, "relayed_sent": kept,
+                          "direct_runs": directs, "via_runs": vias}
+            log(f"throughput {name}: direct {direct:.0f} msg/s, via pixelgate {via:.0f} msg/s, ratio {via / direct:.2f} "
+                f"(medians of {rounds}: direct {[round(x) for x in directs]}, via {[round(x) for x in vias]})")
     finally:
         sink.stop()
         shutil.rmtree(tmp, ignore_errors=True)
@@ -378,7 +386,8 @@ def main(argv: list[str]) -> int:
     what, binary = argv[0], argv[1]
     env = os.environ.get
     if what == "throughput":
-        out = cmd_throughput(binary, Path(argv[2]), int(env("BENCH_COUNT", "5000")), int(env("BENCH_SESSIONS", "20")))
+        out = cmd_throughput(binary, Path(argv[2]), int(env("BENCH_COUNT", "5000")), int(env("BENCH_SESSIONS", "20")),
+                             int(env("BENCH_ROUNDS", "3")))
     elif what == "latency":
         out = cmd_latency(binary, Path(argv[2]), int(env("BENCH_LATENCY_COUNT", "500")))
     elif what == "memory":
