@@ -55,3 +55,37 @@ import Testing
         #expect(String(decoding: buf.prefix(max(n, 0)), as: UTF8.self) == "READY=1")
     }
 }
+
+@Suite struct SessionThreadsTests {
+    @Test func sequentialJobsReuseOneThreadAndConcurrentOnesGetTheirOwn() {
+        let threads = SessionThreads(idleTimeout: 5)
+        for _ in 0..<20 {
+            let done = DispatchSemaphore(value: 0)
+            threads.run { done.signal() }
+            #expect(done.wait(timeout: .now() + 5) == .success)
+            let end = Date().addingTimeInterval(2)
+            while threads.idleThreads == 0 && Date() < end { usleep(1_000) }
+        }
+        #expect(threads.threadsCreated == 1)
+        // Four jobs that block together need four threads.
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        for _ in 0..<4 { threads.run { started.signal(); gate.wait() } }
+        for _ in 0..<4 { #expect(started.wait(timeout: .now() + 5) == .success) }
+        #expect(threads.threadsCreated == 4)
+        for _ in 0..<4 { gate.signal() }
+    }
+
+    @Test func idleThreadsExitAfterTheTimeout() {
+        let threads = SessionThreads(idleTimeout: 0.2)
+        let done = DispatchSemaphore(value: 0)
+        threads.run { done.signal() }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        usleep(600_000)
+        #expect(threads.idleThreads == 0)
+        let again = DispatchSemaphore(value: 0)
+        threads.run { again.signal() }
+        #expect(again.wait(timeout: .now() + 5) == .success)
+        #expect(threads.threadsCreated == 2)
+    }
+}
