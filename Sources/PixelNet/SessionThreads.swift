@@ -3,7 +3,8 @@
 // connection per message (Postfix, smtp-source) does not create and tear down a thread each time.
 // Contract: `run(job)` starts `job` at once, on an idle thread when one is waiting, else on a new
 // thread (stack `stackSize`); the number of threads is bounded by the caller (the session cap:
-// one job per live session); an idle thread exits after `idleTimeout` without work.
+// one job per live session); a finished job is released before its thread waits (nothing it
+// captured outlives it); an idle thread exits after `idleTimeout` without work.
 import Foundation
 
 public final class SessionThreads: @unchecked Sendable {
@@ -37,15 +38,24 @@ public final class SessionThreads: @unchecked Sendable {
         }
         created += 1
         cond.unlock()
+        let first = FirstJob(job)  // the thread's closure must not keep the first job alive
         let t = Thread { [self] in
-            var next: (@Sendable () -> Void)? = job
-            while let j = next {
-                j()
+            var next = first.take()
+            while next != nil {
+                Self.runAndRelease(&next)
                 next = waitForJob()
             }
         }
         t.stackSize = stackSize
         t.start()
+    }
+
+    /// Runs the job and drops it before the thread waits again: whatever it captured (the
+    /// client's stream and so its descriptor) must not live on in an idle thread.
+    private static func runAndRelease(_ slot: inout (@Sendable () -> Void)?) {
+        guard let j = slot else { return }
+        slot = nil
+        j()
     }
 
     private func waitForJob() -> (@Sendable () -> Void)? {
@@ -60,5 +70,15 @@ public final class SessionThreads: @unchecked Sendable {
             }
         }
         return jobs.removeFirst()
+    }
+}
+
+/// Hands a new thread its first job exactly once, then forgets it.
+private final class FirstJob: @unchecked Sendable {
+    private var job: (@Sendable () -> Void)?
+    init(_ job: @escaping @Sendable () -> Void) { self.job = job }
+    func take() -> (@Sendable () -> Void)? {
+        defer { job = nil }
+        return job
     }
 }

@@ -89,3 +89,24 @@ import Testing
         #expect(threads.threadsCreated == 2)
     }
 }
+
+@Suite struct SessionThreadsReleaseTests {
+    final class Token: @unchecked Sendable {
+        let freed: DispatchSemaphore
+        init(_ s: DispatchSemaphore) { freed = s }
+        deinit { freed.signal() }
+    }
+
+    @Test func finishedJobIsReleasedWhileItsThreadIdles() {
+        let threads = SessionThreads(idleTimeout: 30)
+        let freed = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        do {
+            let token = Token(freed)
+            threads.run { _ = token; done.signal() }
+        }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        // The thread now waits for work (30 s); what the job captured must already be gone.
+        #expect(freed.wait(timeout: .now() + 2) == .success)
+    }
+}
