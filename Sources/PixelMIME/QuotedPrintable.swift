@@ -12,34 +12,46 @@ enum QuotedPrintable {
 
     static func decode(_ input: UnsafeRawBufferPointer) -> DecodeResult {
         let n = input.count
+        guard n > 0, let base = input.baseAddress else { return DecodeResult(bytes: [], clean: true) }
+        let src = base.assumingMemoryBound(to: UInt8.self)
         var clean = true
-        guard n > 0 else { return DecodeResult(bytes: [], clean: true) }
-        let bytes = [UInt8](unsafeUninitializedCapacity: n) { out, count in
+        let bytes = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
+            let out = buf.baseAddress!
+            var unclean = false
             var o = 0
             var i = 0
             // Start of the trailing whitespace run in `out` (transport padding candidates).
             var wsStart = -1
             while i < n {
-                let b = input[i]
+                let b = src[i]
+                // Fast path: an ordinary octet (not "=", SP, HTAB, CR, LF, other controls).
+                if b > 61 || (b > 32 && b < 61) {
+                    out[o] = b
+                    o += 1
+                    i += 1
+                    wsStart = -1
+                    if b >= 128 { unclean = true }
+                    continue
+                }
                 switch b {
                 case 61: // '='
-                    if i + 2 < n, let h = HeaderParameters.hexValue(input[i + 1]), let l = HeaderParameters.hexValue(input[i + 2]) {
+                    if i + 2 < n, let h = HeaderParameters.hexValue(src[i + 1]), let l = HeaderParameters.hexValue(src[i + 2]) {
                         out[o] = h << 4 | l
                         o += 1
-                        if input[i + 1] > 96 || input[i + 2] > 96 { clean = false }
+                        if src[i + 1] > 96 || src[i + 2] > 96 { unclean = true }
                         wsStart = -1
                         i += 3
                         continue
                     }
                     // Soft line break: "=" [WSP...] (CRLF | LF | end of input).
                     var j = i + 1
-                    while j < n && Bytes.isWSP(input[j]) { j += 1 }
+                    while j < n && Bytes.isWSP(src[j]) { j += 1 }
                     if j == n { i = n; continue }
-                    if input[j] == Bytes.lf { i = j + 1; continue }
-                    if input[j] == Bytes.cr && j + 1 < n && input[j + 1] == Bytes.lf { i = j + 2; continue }
+                    if src[j] == Bytes.lf { i = j + 1; continue }
+                    if src[j] == Bytes.cr && j + 1 < n && src[j + 1] == Bytes.lf { i = j + 2; continue }
                     out[o] = b // invalid escape: kept literally
                     o += 1
-                    clean = false
+                    unclean = true
                     wsStart = -1
                     i += 1
                 case 32, 9:
@@ -54,7 +66,6 @@ enum QuotedPrintable {
                     o += 1
                     i += 1
                 default:
-                    if b >= 128 { clean = false }
                     out[o] = b
                     o += 1
                     wsStart = -1
@@ -62,6 +73,7 @@ enum QuotedPrintable {
                 }
             }
             count = o
+            clean = !unclean
         }
         return DecodeResult(bytes: bytes, clean: clean)
     }
@@ -73,8 +85,11 @@ enum QuotedPrintable {
         // octets on its line; a hard break is 2 octets for at least 1 input octet.
         let capacity = n * 4 + 16
         return [UInt8](unsafeUninitializedCapacity: capacity) { out, count in
-            input.withUnsafeBufferPointer { inp in
-                var w = QPWriter(out: out, crlf: lineEnding == .crlf)
+            input.withUnsafeBufferPointer { buf in
+                // Raw pointers: the buffer-pointer subscripts through the closure's inout
+                // parameters were not optimised into a tight loop (profiled: 16% of relay CPU).
+                let inp = buf.baseAddress!
+                var w = QPWriter(out: out.baseAddress!, crlf: lineEnding == .crlf)
                 var i = 0
                 while i < n {
                     let b = inp[i]
@@ -108,12 +123,12 @@ enum QuotedPrintable {
 
 /// Output cursor of the QP encoder: tracks the line length and inserts soft breaks.
 struct QPWriter {
-    let out: UnsafeMutableBufferPointer<UInt8>
+    let out: UnsafeMutablePointer<UInt8>
     let crlf: Bool
     var o = 0
     var lineLength = 0
 
-    init(out: UnsafeMutableBufferPointer<UInt8>, crlf: Bool) {
+    init(out: UnsafeMutablePointer<UInt8>, crlf: Bool) {
         self.out = out
         self.crlf = crlf
     }

@@ -1,4 +1,5 @@
-// AcceptLoop: accepts clients on one Listener and runs each session on its own thread, under a cap.
+// AcceptLoop: accepts clients on one Listener and runs each session on its own thread (reused
+// across sessions: SessionThreads), under a cap.
 // Contract: at most `maxSessions` session threads run at once across every loop sharing the same
 // `SessionCounter`; a client over the cap, or any client after `drain()` began, is handed to
 // `refuse` on the accept thread (the caller writes its 421 line there) and is then closed.
@@ -56,13 +57,14 @@ public final class AcceptLoop: @unchecked Sendable {
     public let listener: Listener
     private let counter: SessionCounter
     private let session: @Sendable (TCPStream) -> Void
+    private let threads = SessionThreads()
     private let refuse: @Sendable (TCPStream, Refusal) -> Void
     private let stopFlag = PThreadLock()
     private var stopped = false
     private var finished = false
     public var pollInterval: Double = 0.25
 
-    /// `session` runs on a new thread per client; `refuse` runs on the accept thread.
+    /// `session` runs on its own thread per client (a reused one when idle); `refuse` runs on the accept thread.
     public init(listener: Listener, counter: SessionCounter,
                 session: @escaping @Sendable (TCPStream) -> Void,
                 refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
@@ -103,13 +105,11 @@ public final class AcceptLoop: @unchecked Sendable {
             }
             let work = session
             let counter = self.counter
-            let t = Thread {
+            threads.run {
                 work(client)
                 client.close()
                 counter.leave()
             }
-            t.stackSize = 1 << 20
-            t.start()
         }
     }
 }

@@ -3,7 +3,8 @@
 // size, line-length, bare-newline and header-size violations are answered after the terminator
 // with their coded reply and nothing is relayed; a client that disconnects mid-DATA gets nothing
 // relayed; the client is answered only after upstream answered every variant (SMTP: one reply,
-// LMTP: one per recipient in RCPT order).
+// LMTP: one per recipient in RCPT order); the planner's `finished` (delivery records) runs right
+// after that answer is flushed.
 import Logging
 import PixelCrypto
 import PixelNet
@@ -62,14 +63,38 @@ extension InboundSession {
             answerAll(.tempfail("Error: cannot store message"))
             return
         }
+        // A message on disk is mapped whole for the planner and the transfer: take its share of
+        // the large-message budget first (waiting, in order, while others are processed).
+        var granted: Int?
+        if spool.isOnDisk {
+            granted = env.largeMessages.reserve(spool.count, deadline: .after(seconds: settings.limits.dataTimeout))
+            if granted == nil {
+                let r = SMTPReply(451, "4.3.2", "Server busy with large messages, try again later")
+                answerAll(r)
+                logReject("DATA", r, extra: ["reason": "large_message_memory", "size": "\(spool.count)"])
+                return
+            }
+        }
+        defer {
+            spool.close()
+            if let granted { env.largeMessages.release(granted) }
+        }
+        var record: (() -> Void)?
         do {
             try spool.withBytes { (message: UnsafeRawBufferPointer) in
-                deliver(message: message, mailFrom: mailFrom, upstream: up)
+                record = deliver(message: message, mailFrom: mailFrom, upstream: up)
             }
         } catch {
             log.error("error", metadata: ["what": "spool", "error": .string("\(error)")])
             answerAll(.tempfail("Error: cannot read spooled message"))
         }
+        guard let record else { return }
+        // Step 8 (log and record) follows the answer: the client is not kept waiting for the
+        // delivery records' write to the store.
+        var gone: SessionEnd?
+        do throws(SessionEnd) { try flush() } catch { gone = error }
+        record()
+        if let gone { throw gone }
     }
 
     /// Feeds the framer's leftover bytes and then the stream into the decoder until CRLF.CRLF;
@@ -91,7 +116,9 @@ extension InboundSession {
         }
     }
 
-    private func deliver(message: UnsafeRawBufferPointer, mailFrom: MailFrom, upstream up: any Upstream) {
+    /// Plans and relays the message and queues the answer; returns the planner's `finished` call
+    /// (delivery records), to run once the answer is flushed, or nil when nothing was relayed.
+    private func deliver(message: UnsafeRawBufferPointer, mailFrom: MailFrom, upstream up: any Upstream) -> (() -> Void)? {
         var hasher = SHA256Stream()
         hasher.update(Array(mailFrom.address.utf8) + [0])
         hasher.update(message)
@@ -114,12 +141,12 @@ extension InboundSession {
             }
             answerAll(r)
             logReject("DATA", r, extra: ["reason": "plan"])
-            return
+            return nil
         }
         guard Delivery.validate(variants, recipientCount: recipients.count) else {
             log.error("error", metadata: ["what": "planner", "error": "variants do not cover every recipient exactly once"])
             answerAll(.tempfail("Error: internal planning error"))
-            return
+            return nil
         }
         func known(_ k: String) -> String? { forwarded[k].flatMap { $0.hasPrefix("[") && $0.hasSuffix("]") ? nil : $0 } }
         let received = ReceivedHeader(
@@ -141,7 +168,8 @@ extension InboundSession {
         log.debug("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
                                         "variants": "\(variants.count)", "recipients": "\(recipients.count)",
                                         "accepted": "\(replies.filter(\.isPositive).count)"])
-        env.planner.finished(recipients: planned, outcomes: outcomes, context: context)
+        let planner = env.planner
+        return { planner.finished(recipients: planned, outcomes: outcomes, context: context) }
     }
 
     /// One reply for SMTP; the same reply for each accepted recipient for LMTP.

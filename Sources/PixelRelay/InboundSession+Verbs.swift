@@ -1,6 +1,6 @@
 // InboundSession verbs: HELO/EHLO/LHLO, MAIL, RCPT, RSET and XFORWARD.
-// Contract: MAIL opens the upstream session on first use and forwards the command; the upstream
-// verdict is relayed (an upstream 421 becomes 451 4.4.2, since this session stays open); RCPT is
+// Contract: MAIL takes an upstream session on first use (pooled or fresh) and forwards the
+// command; the upstream verdict is relayed (an upstream 421 becomes 451 4.4.2, since this session stays open); RCPT is
 // forwarded likewise and an accepted recipient is handed to the planner's `prepare`.
 import Logging
 import PixelNet
@@ -26,14 +26,21 @@ extension InboundSession {
     func mail(_ m: MailFrom) {
         let r: SMTPReply
         do throws(UpstreamFailure) {
+            var first: SMTPReply?
             do throws(UpstreamFailure) {
-                r = try startUpstreamTransaction(m)
+                first = try startUpstreamTransaction(m)
             } catch {
-                // A reused upstream session may have timed out while the client was idle: retry once on a fresh one.
+                // A reused upstream session (from this client or the pool) may have timed out while
+                // idle: retry once on a fresh one.
                 guard reusedUpstream else { throw error }
+                first = nil
+            }
+            if let f = first, !(f.code == 421 && reusedUpstream) {
+                r = f
+            } else {
                 upstream?.quit()
                 upstream = nil
-                r = try startUpstreamTransaction(m)
+                r = try startUpstreamTransaction(m, fresh: true)
             }
         } catch {
             log.error("error", metadata: ["what": "upstream", "error": .string(error.description)])
@@ -59,8 +66,8 @@ extension InboundSession {
     }
 
     /// Opens (or reuses) upstream, resets a stale transaction and sends MAIL.
-    private func startUpstreamTransaction(_ m: MailFrom) throws(UpstreamFailure) -> SMTPReply {
-        let up = try openUpstream()
+    private func startUpstreamTransaction(_ m: MailFrom, fresh: Bool = false) throws(UpstreamFailure) -> SMTPReply {
+        let up = try openUpstream(fresh: fresh)
         if upstreamInTransaction {
             try up.reset()
             upstreamInTransaction = false
@@ -116,14 +123,17 @@ extension InboundSession {
         reply(.ok())
     }
 
-    func openUpstream() throws(UpstreamFailure) -> any Upstream {
+    /// The current upstream session, else one from the connector (`fresh`: never a pooled one).
+    func openUpstream(fresh: Bool = false) throws(UpstreamFailure) -> any Upstream {
         if let u = upstream, u.isAlive { return u }
         upstream?.quit()
         upstream = nil
         upstreamInTransaction = false
-        let u = try env.connector.open(sessionID: id)
+        let lease = fresh ? UpstreamLease(upstream: try env.connector.open(sessionID: id), priorTransactions: 0)
+                          : try env.connector.checkout(sessionID: id)
+        let u = lease.upstream
         upstream = u
-        upstreamTransactions = 0
+        upstreamTransactions = lease.priorTransactions
         log.debug("upstream", metadata: ["upstream": .string(u.label)])
         return u
     }

@@ -3,7 +3,8 @@
 // Contract: every read has a deadline (command_timeout; data_timeout inside DATA) and a timeout
 // answers 421 4.4.2 and closes; replies to pipelined commands are buffered and flushed before the
 // next read; after SIGTERM (`isDraining`) an idle session answers 421 4.3.2 at its next command
-// boundary; the session never throws out of `run()` and always closes upstream and logs `disconnect`.
+// boundary; the session never throws out of `run()`, always hands its upstream session back (to the
+// pool only when the session ended cleanly with upstream idle, else closed) and logs `disconnect`.
 import Logging
 import PixelCrypto
 import PixelLog
@@ -17,10 +18,14 @@ public struct RelayEnvironment: Sendable {
     public var journal: (any DeliveryJournal)?
     public var connector: any UpstreamConnector
     public var isDraining: @Sendable () -> Bool
+    /// Shared by every session of a server (kept across reloads): see MemoryBudget.
+    public var largeMessages: MemoryBudget
 
     public init(settings: RelaySettings, planner: any VariantPlanner, journal: (any DeliveryJournal)?,
-                connector: any UpstreamConnector, isDraining: @escaping @Sendable () -> Bool = { false }) {
+                connector: any UpstreamConnector, isDraining: @escaping @Sendable () -> Bool = { false },
+                largeMessages: MemoryBudget? = nil) {
         self.settings = settings
+        self.largeMessages = largeMessages ?? MemoryBudget(capacity: settings.largeMessageMemory)
         self.planner = planner
         self.journal = journal
         self.connector = connector
@@ -106,7 +111,7 @@ public final class InboundSession: @unchecked Sendable {
             case .io(let m): reason = m
             }
         }
-        upstream?.quit()
+        handBackUpstream(clean: reason == "quit")
         stream.close()
         log.info("disconnect", metadata: ["reason": .string(reason), "messages": "\(messages)",
                                           "duration_ms": "\(started.elapsedMillis)"])
@@ -161,6 +166,7 @@ public final class InboundSession: @unchecked Sendable {
         case .help: reply(.help)
         case .quit:
             state.didQuit()
+            handBackUpstream(clean: true)  // before the 221, so the client's next session finds it pooled
             reply(.closing())
             try flush()
             throw .finished
@@ -168,6 +174,18 @@ public final class InboundSession: @unchecked Sendable {
         case .auth(let mech, let initial): try auth(mechanism: mech, initial: initial)
         case .xforward(let attrs): xforward(attrs)
         }
+    }
+
+    /// Gives the upstream session back to the connector. Only a session that ended cleanly (QUIT)
+    /// with upstream alive and idle (a transaction left open is reset first) may lend it to the
+    /// next client (the pool, when configured); anything else is closed.
+    func handBackUpstream(clean sessionClean: Bool) {
+        guard let up = upstream else { return }
+        upstream = nil
+        var clean = sessionClean && up.isAlive
+        if clean && upstreamInTransaction { clean = (try? up.reset()) != nil }
+        upstreamInTransaction = false
+        env.connector.checkin(up, transactions: upstreamTransactions, clean: clean)
     }
 
     // MARK: - I/O

@@ -18,9 +18,10 @@ final class EnvironmentBox: @unchecked Sendable {
 
     func replace(_ new: RelayEnvironment) {
         lock.withLock {
-            let keep = env.isDraining
+            let keep = env.isDraining, budget = env.largeMessages
             env = new
             env.isDraining = keep
+            env.largeMessages = budget
         }
     }
 }
@@ -71,7 +72,11 @@ public final class RelayServer: @unchecked Sendable {
     }
 
     /// New sessions use `env` (its `isDraining` is kept).
-    public func reload(_ env: RelayEnvironment) { box.replace(env) }
+    public func reload(_ env: RelayEnvironment) {
+        let old = box.current.connector
+        box.replace(env)
+        old.closeIdle()  // idle upstream sessions of the old settings are not lent any more
+    }
 
     /// Starts answering 421 to new clients and lets idle sessions close.
     public func beginDrain() { counter.drain() }
@@ -80,6 +85,7 @@ public final class RelayServer: @unchecked Sendable {
     public func finishDrain(grace: Double) -> Bool {
         let idle = counter.waitIdle(deadline: .after(seconds: grace))
         for l in loops { l.stop() }
+        box.current.connector.closeIdle()
         return idle
     }
 }

@@ -57,6 +57,8 @@ public struct UpstreamSettings: Sendable {
     public var commandTimeout = 120.0
     /// Sending the body and waiting for the final reply (kept under Postfix's 600 s).
     public var dataTimeout = 540.0
+    /// Idle upstream sessions kept for the next inbound session (`pool_*` keys).
+    public var pool = UpstreamPoolSettings()
 
     public init() {}
 }
@@ -70,6 +72,8 @@ public struct RelaySettings: Sendable {
     /// DATA kept in memory up to this many bytes, then in an unlinked file in `spoolDirectory`.
     public var spoolMemoryLimit = 1 << 20
     public var spoolDirectory = "/var/lib/pixelgate"
+    /// Bytes that messages spooled to disk may map at once while planned and relayed (MemoryBudget).
+    public var largeMessageMemory = 128 << 20
     public var shutdownGrace = 30.0
     public var limits = RelayLimits()
     /// Inbound TLS: none|may|encrypt|verify, and the server context (nil means no STARTTLS).

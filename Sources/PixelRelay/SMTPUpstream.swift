@@ -156,7 +156,25 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func mail(_ from: MailFrom, client: ClientInfo) throws(UpstreamFailure) -> SMTPReply {
-        for line in xforwardLines(client) {
+        let xf = xforwardLines(client)
+        if capabilities.pipelining && !xf.isEmpty {
+            // RFC 2920 (as Postfix's own client does): XFORWARD and MAIL in one write, one round trip.
+            var batch = ""
+            for l in xf { batch += l + "\r\n" }
+            batch += mailLine(from) + "\r\n"
+            try send(Array(batch.utf8), timeout: settings.commandTimeout)
+            var xfFailed: SMTPReply?
+            for _ in xf {
+                let r = try readReply(timeout: settings.commandTimeout)
+                if !r.isPositive && xfFailed == nil { xfFailed = r }
+            }
+            let m = try readReply(timeout: settings.commandTimeout)
+            guard let xfFailed else { return m }
+            // A refused XFORWARD is the answer, as without pipelining; close the MAIL it let through.
+            if m.isPositive && isAlive { try reset() }
+            return xfFailed
+        }
+        for line in xf {
             let r = try command(line, timeout: settings.commandTimeout)
             if !r.isPositive { return r }
         }
@@ -264,6 +282,20 @@ public final class SMTPUpstream: Upstream {
         }
         isAlive = false
         stream.close()
+    }
+
+    public func probeIdle() -> Bool {
+        guard isAlive else { return false }
+        // Anything readable now (a 421, garbage, end of stream) means the session is not idle any more.
+        var probe = [UInt8](repeating: 0, count: 512)
+        do throws(NetError) {
+            _ = try stream.read(into: &probe, deadline: .now())
+        } catch {
+            if error == .timeout { return true }
+        }
+        isAlive = false
+        stream.close()
+        return false
     }
 
     // MARK: - I/O

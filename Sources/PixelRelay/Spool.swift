@@ -24,9 +24,16 @@ public final class Spool {
         self.directory = directory
     }
 
-    deinit {
+    deinit { close() }
+
+    /// Unmaps and drops the body now (idempotent); `withBytes` fails afterwards.
+    public func close() {
         if let mapped { munmap(mapped, count) }
-        if fd >= 0 { close(fd) }
+        mapped = nil
+        if fd >= 0 { Foundation.close(fd) }
+        fd = -1
+        memory = []
+        if failure == nil { failure = .io("spool closed") }
     }
 
     /// True once the body went to a file.

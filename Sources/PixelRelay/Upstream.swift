@@ -111,9 +111,46 @@ public protocol Upstream: AnyObject {
     func reset() throws(UpstreamFailure)
     /// Says goodbye and closes; never throws.
     func quit()
+    /// For a pooled idle session: true when it still looks usable (alive, and upstream sent
+    /// nothing unsolicited such as a 421 or end of stream). Never blocks.
+    func probeIdle() -> Bool
 }
 
-/// Opens one upstream session per inbound session.
+extension Upstream {
+    public func probeIdle() -> Bool { isAlive }
+}
+
+/// An upstream session handed to an inbound session: freshly opened, or taken from a pool.
+public struct UpstreamLease {
+    public var upstream: any Upstream
+    /// Transactions the upstream session carried before this lease (0 when fresh).
+    public var priorTransactions: Int
+
+    public init(upstream: any Upstream, priorTransactions: Int) {
+        self.upstream = upstream
+        self.priorTransactions = priorTransactions
+    }
+}
+
+/// Opens upstream sessions for inbound sessions. `checkout`/`checkin` default to one fresh upstream
+/// session per lease, closed with QUIT when handed back; PooledUpstreamConnector keeps clean ones.
 public protocol UpstreamConnector: Sendable {
     func open(sessionID: String) throws(UpstreamFailure) -> any Upstream
+    /// An upstream session for an inbound session (pooled or fresh).
+    func checkout(sessionID: String) throws(UpstreamFailure) -> UpstreamLease
+    /// Hands an upstream session back. `clean` is true only when it is alive, idle (no open
+    /// transaction) and nothing went wrong; `transactions` counts every transaction it carried.
+    func checkin(_ upstream: any Upstream, transactions: Int, clean: Bool)
+    /// Closes idle pooled sessions (reload, shutdown); later check-ins are closed at once.
+    func closeIdle()
+}
+
+extension UpstreamConnector {
+    public func checkout(sessionID: String) throws(UpstreamFailure) -> UpstreamLease {
+        UpstreamLease(upstream: try open(sessionID: sessionID), priorTransactions: 0)
+    }
+
+    public func checkin(_ upstream: any Upstream, transactions: Int, clean: Bool) { upstream.quit() }
+
+    public func closeIdle() {}
 }

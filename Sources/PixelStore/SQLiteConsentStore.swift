@@ -9,7 +9,8 @@
 // - Lookups run on SQLiteLookupReaders (raw prepared statements on read-only connections); all
 //   the rest on GRDB's DatabasePool.
 // - Every SQLite failure becomes `StoreError.unavailable` with SQLite's message; nothing half-done
-//   is left (each write is one transaction).
+//   is left (each write is one transaction; delivery records of concurrent sessions share one,
+//   GroupCommit).
 import Foundation
 import GRDB
 import PixelPolicy
@@ -22,6 +23,7 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
     let options: StoreOptions
     let normalizer: AddressNormalizer
     private let pruneSchedule = PruneSchedule()
+    private let recordCommits = GroupCommit<DeliveryRecord>()
     /// Opportunistic pruning runs from `record(_ deliveries:)` at most this often (seconds).
     /// Bytes of the database file each connection maps into memory for reads (1 GiB).
     static let mmapSize = 1 << 30
@@ -203,6 +205,12 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
 
     public func record(_ records: [DeliveryRecord]) throws {
         if records.isEmpty { return }
+        // Concurrent sessions share one write transaction (one WAL fsync) instead of queueing one each.
+        try recordCommits.submit(records) { (records: [DeliveryRecord]) throws in try writeRecords(records) }
+        if pruneSchedule.isDue() { try prune(now: Date()) }
+    }
+
+    private func writeRecords(_ records: [DeliveryRecord]) throws {
         try guarded {
             try pool.write { db in
                 let insert = try db.cachedStatement(sql: """
@@ -215,7 +223,6 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
                 }
             }
         }
-        if pruneSchedule.isDue() { try prune(now: Date()) }
     }
 
 

@@ -55,3 +55,58 @@ import Testing
         #expect(String(decoding: buf.prefix(max(n, 0)), as: UTF8.self) == "READY=1")
     }
 }
+
+@Suite struct SessionThreadsTests {
+    @Test func sequentialJobsReuseOneThreadAndConcurrentOnesGetTheirOwn() {
+        let threads = SessionThreads(idleTimeout: 5)
+        for _ in 0..<20 {
+            let done = DispatchSemaphore(value: 0)
+            threads.run { done.signal() }
+            #expect(done.wait(timeout: .now() + 5) == .success)
+            let end = Date().addingTimeInterval(2)
+            while threads.idleThreads == 0 && Date() < end { usleep(1_000) }
+        }
+        #expect(threads.threadsCreated == 1)
+        // Four jobs that block together need four threads.
+        let gate = DispatchSemaphore(value: 0)
+        let started = DispatchSemaphore(value: 0)
+        for _ in 0..<4 { threads.run { started.signal(); gate.wait() } }
+        for _ in 0..<4 { #expect(started.wait(timeout: .now() + 5) == .success) }
+        #expect(threads.threadsCreated == 4)
+        for _ in 0..<4 { gate.signal() }
+    }
+
+    @Test func idleThreadsExitAfterTheTimeout() {
+        let threads = SessionThreads(idleTimeout: 0.2)
+        let done = DispatchSemaphore(value: 0)
+        threads.run { done.signal() }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        usleep(600_000)
+        #expect(threads.idleThreads == 0)
+        let again = DispatchSemaphore(value: 0)
+        threads.run { again.signal() }
+        #expect(again.wait(timeout: .now() + 5) == .success)
+        #expect(threads.threadsCreated == 2)
+    }
+}
+
+@Suite struct SessionThreadsReleaseTests {
+    final class Token: @unchecked Sendable {
+        let freed: DispatchSemaphore
+        init(_ s: DispatchSemaphore) { freed = s }
+        deinit { freed.signal() }
+    }
+
+    @Test func finishedJobIsReleasedWhileItsThreadIdles() {
+        let threads = SessionThreads(idleTimeout: 30)
+        let freed = DispatchSemaphore(value: 0)
+        let done = DispatchSemaphore(value: 0)
+        do {
+            let token = Token(freed)
+            threads.run { _ = token; done.signal() }
+        }
+        #expect(done.wait(timeout: .now() + 5) == .success)
+        // The thread now waits for work (30 s); what the job captured must already be gone.
+        #expect(freed.wait(timeout: .now() + 2) == .success)
+    }
+}

@@ -15,6 +15,8 @@ final class FakeUpstreamServer: @unchecked Sendable {
     private let lock = NSLock()
     private var _transactions: [RecordedTransaction] = []
     private var stopped = false
+    private var _connections = 0
+    private var open: [TCPStream] = []
     /// Recipients refused at RCPT with 550 5.1.1.
     var rejectRcpt: Set<String> = []
     /// A transaction containing one of these recipients is refused at end of DATA with 554 5.7.1.
@@ -30,12 +32,21 @@ final class FakeUpstreamServer: @unchecked Sendable {
 
     var port: Int { listener.address.port }
     var transactions: [RecordedTransaction] { lock.lock(); defer { lock.unlock() }; return _transactions }
+    /// Connections accepted so far.
+    var connections: Int { lock.withLock { _connections } }
+
+    /// Closes every connection now open (an upstream restart, or its idle timeout).
+    func dropConnections() {
+        let all = lock.withLock { () -> [TCPStream] in defer { open = [] }; return open }
+        for s in all { s.close() }
+    }
 
     init() throws {
         listener = try Listener.bind(host: "127.0.0.1", port: 0)
         Thread { [self] in
             while !lock.withLock({ stopped }) {
                 guard let s = try? listener.accept(deadline: .after(seconds: 0.1)) else { continue }
+                lock.withLock { _connections += 1; open.append(s) }
                 Thread { self.serve(s) }.start()
             }
         }.start()

@@ -42,11 +42,13 @@ enum RelayTestSupport {
 
     /// Starts a server; `lmtp` adds an LMTP listener (second address).
     static func server(_ settings: RelaySettings, planner: any VariantPlanner = PassThroughPlanner(),
-                       journal: (any DeliveryJournal)? = nil, lmtp: Bool = false) throws -> RelayServer {
+                       journal: (any DeliveryJournal)? = nil, lmtp: Bool = false, pooled: Bool = false) throws -> RelayServer {
         _ = ignoreSigpipe
         let connector: any UpstreamConnector
         switch settings.upstream.target {
-        case .hosts(let h): connector = SMTPUpstreamConnector(settings: settings.upstream, hosts: h, heloName: settings.hostname)
+        case .hosts(let h):
+            let smtp = SMTPUpstreamConnector(settings: settings.upstream, hosts: h, heloName: settings.hostname)
+            connector = pooled ? PooledUpstreamConnector(inner: smtp, settings: settings.upstream.pool) : smtp
         case .directory(let d): connector = DirectoryUpstreamConnector(directory: d)
         }
         let env = RelayEnvironment(settings: settings, planner: planner, journal: journal, connector: connector)

@@ -18,6 +18,7 @@ struct RelayConfig {
     var shadow = false
     var bareNewline: BareNewlinePolicy = .reject
     var spoolMemoryLimit = 1 << 20
+    var largeMessageMemory = 128 << 20
     var shutdownGrace = 30.0
     // [limits]
     var limits = RelayLimits()
@@ -38,6 +39,7 @@ struct RelayConfig {
     var upstreamConnectTimeout = 30.0
     var upstreamCommandTimeout = 120.0
     var upstreamDataTimeout = 540.0
+    var upstreamPool = UpstreamPoolSettings()
 
     init() {}
 
@@ -51,6 +53,7 @@ struct RelayConfig {
         shadow = try s.bool("shadow", default: shadow)
         bareNewline = BareNewlinePolicy(rawValue: try s.choice("bare_newline", ["reject", "normalize"], default: bareNewline.rawValue))!
         spoolMemoryLimit = try s.size("spool_memory_limit", default: spoolMemoryLimit)
+        largeMessageMemory = try s.size("large_message_memory", default: largeMessageMemory)
         shutdownGrace = try s.duration("shutdown_grace", default: shutdownGrace)
 
         let l = try reader.section("limits")
@@ -82,6 +85,9 @@ struct RelayConfig {
         upstreamConnectTimeout = try u.duration("connect_timeout", default: upstreamConnectTimeout)
         upstreamCommandTimeout = try u.duration("command_timeout", default: upstreamCommandTimeout)
         upstreamDataTimeout = try u.duration("data_timeout", default: upstreamDataTimeout)
+        upstreamPool.size = try u.int("pool_size", default: upstreamPool.size, range: 0...10_000)
+        upstreamPool.idleTimeout = try u.duration("pool_idle_timeout", default: upstreamPool.idleTimeout)
+        upstreamPool.maxReuse = try u.int("pool_max_reuse", default: upstreamPool.maxReuse, range: 1...1_000_000)
         try validate(path: reader.path)
     }
 
@@ -97,10 +103,11 @@ struct RelayConfig {
         if tlsPolicy == .verify && tlsCAFile.isEmpty { throw bad("tls.policy = verify needs tls.ca_file (client certificates)") }
         if tlsCert.isEmpty != tlsKey.isEmpty { throw bad("tls.cert and tls.key go together") }
         _ = try upstreamTarget(path: path)
+        if largeMessageMemory < 1 << 20 { throw bad("server.large_message_memory must be at least 1M") }
         if upstreamDataTimeout >= 600 { throw bad("upstream.data_timeout must stay under Postfix's 600 s smtp_data_done_timeout") }
         for (k, v) in [("limits.command_timeout", limits.commandTimeout), ("limits.data_timeout", limits.dataTimeout),
                        ("upstream.connect_timeout", upstreamConnectTimeout), ("upstream.command_timeout", upstreamCommandTimeout),
-                       ("upstream.data_timeout", upstreamDataTimeout)] where v <= 0 {
+                       ("upstream.data_timeout", upstreamDataTimeout), ("upstream.pool_idle_timeout", upstreamPool.idleTimeout)] where v <= 0 {
             throw bad("\(k) must be positive")
         }
     }
@@ -131,6 +138,7 @@ struct RelayConfig {
             ("server.allow_networks", list(allowNetworks)), ("server.max_connections", "\(maxConnections)"),
             ("server.shadow", "\(shadow)"), ("server.bare_newline", bareNewline.rawValue),
             ("server.spool_memory_limit", "\(spoolMemoryLimit)"), ("server.shutdown_grace", "\(shutdownGrace)s"),
+            ("server.large_message_memory", "\(largeMessageMemory)"),
             ("limits.max_message_size", "\(limits.maxMessageSize)"), ("limits.max_recipients", "\(limits.maxRecipients)"),
             ("limits.max_line_length", "\(limits.maxLineLength)"), ("limits.max_command_line", "\(limits.maxCommandLine)"),
             ("limits.max_header_size", "\(limits.maxHeaderSize)"), ("limits.command_timeout", "\(limits.commandTimeout)s"),
@@ -142,6 +150,8 @@ struct RelayConfig {
             ("upstream.xforward", "\(upstreamXforward)"), ("upstream.helo_name", upstreamHeloName),
             ("upstream.connect_timeout", "\(upstreamConnectTimeout)s"), ("upstream.command_timeout", "\(upstreamCommandTimeout)s"),
             ("upstream.data_timeout", "\(upstreamDataTimeout)s"),
+            ("upstream.pool_size", "\(upstreamPool.size)"), ("upstream.pool_idle_timeout", "\(upstreamPool.idleTimeout)s"),
+            ("upstream.pool_max_reuse", "\(upstreamPool.maxReuse)"),
         ]
     }
 }

@@ -32,6 +32,7 @@ enum RelayWiring {
         s.maxConnections = r.maxConnections
         s.bareNewline = r.bareNewline
         s.spoolMemoryLimit = r.spoolMemoryLimit
+        s.largeMessageMemory = r.largeMessageMemory
         s.spoolDirectory = cfg.common.stateDir
         s.shutdownGrace = r.shutdownGrace
         s.limits = r.limits
@@ -58,6 +59,7 @@ enum RelayWiring {
         u.connectTimeout = r.upstreamConnectTimeout
         u.commandTimeout = r.upstreamCommandTimeout
         u.dataTimeout = r.upstreamDataTimeout
+        u.pool = r.upstreamPool
         s.upstream = u
         return s
     }
@@ -75,7 +77,8 @@ enum RelayWiring {
             return DirectoryUpstreamConnector(directory: d)
         case .hosts(let h):
             guard !h.isEmpty else { throw CLIError("pixelgate: no upstream: set [upstream] hosts or pass --upstream HOST:PORT|file:DIR") }
-            return SMTPUpstreamConnector(settings: s.upstream, hosts: h, heloName: s.upstream.heloName)
+            let smtp = SMTPUpstreamConnector(settings: s.upstream, hosts: h, heloName: s.upstream.heloName)
+            return s.upstream.pool.size > 0 ? PooledUpstreamConnector(inner: smtp, settings: s.upstream.pool) : smtp
         }
     }
 
