@@ -14,12 +14,12 @@ What must hold, under both `bare_newline` modes:
   upstream (smtp-sink -d never sees the smuggled sender or recipient), the next reply on the wire
   is our own NOOP's, and with `reject` every sequence that holds a bare CR or LF gets 550 5.5.2
   and nothing is relayed; with `normalize` exactly one message is relayed.
-- OUTBOUND (what pixelgate sends upstream): smtp-sink is itself a lenient receiver (it ends DATA
-  at LF "." LF and friends), so if pixelgate let a bare-LF/CR end-of-data through, the sink would
-  cut the message there and run the rest as commands. Check the dumped bytes: exactly one
+- OUTBOUND (what pixelgate sends upstream): check the smtp-sink dump: exactly one
   message, holding both the START and the END marker, with no bare CR; and the envelope of a
-  second transaction never appears. `test_sink_is_lenient` shows the sink really would be fooled
-  by a bare-LF end-of-data, so the outbound check has teeth.
+  second transaction never appears. smtp-sink (Postfix 3.7.11) is strict and its dump writes
+  every line end as LF, so the output also goes to a byte-exact capture upstream that is lenient
+  (it ends DATA at LF "." CRLF, as Postfix before 3.8.4 / 3.7.9 did): its bytes must have only
+  CRLF line ends and the END marker. `test_capture_upstream_is_lenient` shows it would be fooled.
 """
 from __future__ import annotations
 
@@ -129,43 +129,61 @@ def test_inbound(pixelgate, sink, mode, name):
     assert_nothing_smuggled(sink)
 
 
+def only_crlf(data: bytes) -> bool:
+    return b"\r" not in data.replace(b"\r\n", b"") and b"\n" not in data.replace(b"\r\n", b"")
+
+
 @pytest.mark.parametrize("mode", MODES)
 @pytest.mark.parametrize("name", SEQUENCES)
-def test_outbound(pixelgate, sink, mode, name):
-    pg = pixelgate(config(mode))
-    msgid = new_msgid()
-    final = send_raw_message(pg.port, outbound_message(SEQUENCES[name], msgid))
+def test_outbound(pixelgate, sink, fake_upstream, mode, name):
+    """Two upstreams: smtp-sink -d (the dump must hold one whole message) and a byte-exact
+    capture that is itself lenient (FakeUpstream ends DATA at any line ".\r\n", so LF "." CRLF
+    fools it): the bytes pixelgate wrote must have only CRLF line ends and both markers."""
+    capture = fake_upstream()
+    for upstream in (sink, capture):
+        pg = pixelgate(config(mode), upstream=upstream.address)
+        final = send_raw_message(pg.port, outbound_message(SEQUENCES[name], new_msgid()))
+        if mode == "reject" and name not in NO_BARE:
+            assert (final.code, final.enhanced) == (550, "5.5.2"), f"{name}: {final}"
+            continue
+        assert final.code == 250, f"{name}/{mode}: {final}"
     if mode == "reject" and name not in NO_BARE:
-        assert (final.code, final.enhanced) == (550, "5.5.2"), f"{name}: {final}"
         sink.assert_empty(settle=0.5)
+        assert capture.transactions == [], "nothing may reach any upstream"
         return
-    assert final.code == 250, f"{name}/{mode}: {final}"
+
     msgs = settled_messages(sink, 1)
-    assert len(msgs) == 1, f"{name}/{mode}: the lenient sink saw {len(msgs)} transactions: pixelgate's " \
-                           f"output held an end-of-data it took"
-    raw = msgs[0].path.read_bytes()
+    assert len(msgs) == 1, f"{name}/{mode}: smtp-sink saw {len(msgs)} transactions"
     body = msgs[0].message
     assert b"SMUGGLINGSTART" in body and b"SMUGGLINGEND" in body, \
         f"{name}/{mode}: the message was cut before its END marker: {body[-300:]!r}"
     assert body.index(b"SMUGGLINGSTART") < body.index(b"SMUGGLINGEND")
-    assert b"\r" not in raw.replace(b"\r\n", b""), f"{name}/{mode}: a bare CR left the relay"
+    assert b"\r" not in msgs[0].path.read_bytes().replace(b"\r\n", b""), f"{name}/{mode}: a bare CR left the relay"
     assert msgs[0].recipients == [VICTIM] and msgs[0].mail_from == "sender@example.org"
     assert_nothing_smuggled(sink)
 
+    [t] = capture.transactions
+    assert t.reply.startswith("250") and t.rcpts == [VICTIM] and t.sender == "sender@example.org"
+    assert b"SMUGGLINGEND" in t.body, f"{name}/{mode}: a lenient upstream was fooled: {t.body[-300:]!r}"
+    assert only_crlf(t.body), f"{name}/{mode}: bare CR or LF on the wire to upstream: {t.body[-400:]!r}"
+    assert len(capture.transactions) == 1 and all(SMUGGLED_FROM not in c for c in capture.commands), \
+        "the smuggled MAIL reached the upstream as a command"
 
-def test_sink_is_lenient(sink):
-    """Control: the same outbound message with LF "." LF sent straight to smtp-sink (no pixelgate)
-    is cut at the fake end, so a relay that passed it through would fail test_outbound."""
-    c = RawSMTP("127.0.0.1", sink.port)
+
+def test_capture_upstream_is_lenient(fake_upstream):
+    """Control: LF "." CRLF sent straight to the capture upstream (no pixelgate) cuts the message
+    there and the rest runs as commands, so a relay passing it through would fail test_outbound.
+    (smtp-sink from Postfix 3.7.11 is strict and its dump turns bare LF into line ends, so it
+    cannot show this; that is why test_outbound checks the capture's bytes too.)"""
+    up = fake_upstream()
+    c = RawSMTP("127.0.0.1", up.port)
     c.ehlo()
     assert c.cmd("MAIL FROM:<sender@example.org>").code == 250
     assert c.cmd(f"RCPT TO:<{VICTIM}>").code == 250
     assert c.cmd("DATA").code == 354
-    c.send_raw(outbound_message(SEC_CONSULT["LF.LF"], new_msgid()))
+    c.send_raw(outbound_message(SEC_CONSULT["LF.CRLF"], new_msgid()))
     c.read_reply(timeout=30)
-    c.close()
     time.sleep(0.5)
-    msgs = [m for m in sink.messages() if m.message]
-    assert msgs, "smtp-sink must have taken LF.LF as the end of the first message"
-    assert all(b"SMUGGLINGEND" not in m.message for m in msgs if m.mail_from == "sender@example.org"), \
-        "smtp-sink did not stop at LF.LF: the outbound scan would have no teeth"
+    c.close()
+    assert up.transactions and b"SMUGGLINGEND" not in up.transactions[0].body
+    assert any(SMUGGLED_FROM in cmd for cmd in up.commands), "the rest ran as commands"
