@@ -1,4 +1,4 @@
-"""pytest plugin for the fault matrix (test_30): collects one row per fault and prints the matrix
+"""PYTEST_DONT_REWRITE. pytest plugin for the fault matrix (test_30): collects one row per fault and prints the matrix
 as a table, then "N passed, N failed", in pytest's terminal summary (so it shows without -s).
 
 Contract: `record(row)` with keys fault, acked, delivered, retried, bounced, lost, dups, result
@@ -10,7 +10,7 @@ from __future__ import annotations
 
 ROWS: list[dict[str, object]] = []
 WINDOW: dict[str, object] = {}
-COLUMNS = [("fault", 34), ("acked", 6), ("delivered", 9), ("retried", 7), ("bounced", 7), ("lost", 4),
+COLUMNS = [("fault", 38), ("acked", 6), ("delivered", 9), ("retried", 7), ("bounced", 7), ("lost", 4),
            ("dups", 4), ("result", 6), ("note", 0)]
 
 
