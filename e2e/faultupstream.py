@@ -9,6 +9,8 @@ Contract:
     hangup_in_data=True                               close the connection after 200 body bytes.
 - `kill()` closes the listener and every open connection (an upstream that crashed); `restart()`
   listens again on the same port. `down_at_start=True` starts killed.
+- `accept_hook(msgid)`, when set and the fault is active, runs once, inside the window between
+  the upstream accepting a message and its 250 being written (used to SIGKILL pixelgate there).
 - `accepted_at[msgid]` is the monotonic time of each 250 at the end of DATA (taken just before the
   reply is written), `refused` lists (command, sender or Message-ID) per fault reply, and
   `counts()` gives how many times each Message-ID was delivered (2xx at the end of DATA).
@@ -20,7 +22,7 @@ import socket
 import threading
 import time
 from collections import Counter
-from typing import Optional
+from typing import Callable, Optional
 
 from fakeupstream import FakeUpstream, Txn
 
@@ -35,6 +37,7 @@ class FaultUpstream(FakeUpstream):
         self.accepted_at: dict[str, float] = {}
         self.refused: list[tuple[str, str]] = []
         self.fault_hits = 0
+        self.accept_hook: Optional[Callable[[str], None]] = None
         self._local = threading.local()
         super().__init__(on_mail=self._on_mail, on_rcpt=self._on_rcpt, on_data_end=self._on_data_end,
                          hangup_in_data=self._hangup_in_data)
@@ -110,6 +113,9 @@ class FaultUpstream(FakeUpstream):
         if reply is None:
             with self.lock:
                 self.accepted_at.setdefault(msgid, time.monotonic())
+                hook, self.accept_hook = (self.accept_hook, None) if self.active else (None, self.accept_hook)
+            if hook:
+                hook(msgid)
         return reply
 
     def _hangup_in_data(self, txn: Txn) -> bool:

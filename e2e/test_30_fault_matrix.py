@@ -17,7 +17,9 @@ What must hold after each fault (checked per Message-ID):
   except inside the two documented windows: SIGKILL of pixelgate after upstream's 250 and before
   ours, and the upstream dying after its own 250 (RFC 1047). A duplicate counts as "in the window"
   only when its first copy was accepted upstream at most WINDOW_SLACK s before the kill; any
-  other duplicate fails the row. The matrix and "N passed, N failed" print at the end
+  other duplicate fails the row. One row forces the window (the upstream SIGKILLs pixelgate after
+  accepting a message, before writing its 250) and requires that message to be duplicated: the
+  window is real, and only messages inside it (one per session in flight, at most) are duplicated. The matrix and "N passed, N failed" print at the end
   (faultmatrix_report.py); the SIGKILL window itself is measured by a direct probe (time from
   the upstream writing 250 to the client reading pixelgate's 250, same clock).
 """
@@ -93,6 +95,8 @@ class Case:
     inject: Callable[[Ctx], None] = lambda c: c.up.activate()
     heal: Callable[[Ctx], None] = lambda c: c.up.heal()
     dup_window: str = ""               # "" | "pixelgate" | "upstream": where duplicates may be tolerated
+    measure: bool = False              # measure the SIGKILL window with a direct probe first
+    min_dups: int = 0                  # duplicates required (the forced-window row proves the window)
 
 
 def kill_upstream(c: Ctx) -> None:
@@ -119,6 +123,24 @@ def sigkill_repeatedly(c: Ctx) -> None:
         c.pg._close_files()
         time.sleep(0.3)
         c.pg.start()
+
+
+def sigkill_inside_window(c: Ctx) -> None:
+    """The upstream has accepted a message and is about to write 250: SIGKILL pixelgate right there."""
+    def kill(msgid: str) -> None:
+        c.kills.append(time.monotonic())
+        c.notes.append(f"killed after upstream accepted {msgid}")
+        os.kill(c.pg.proc.pid, signal.SIGKILL)
+    c.up.accept_hook = kill
+    c.up.activate()
+
+
+def restart_after_kill(c: Ctx) -> None:
+    c.up.heal()
+    wait_until(lambda: c.kills, 10, "the forced kill")
+    c.pg.proc.wait(10)
+    c.pg._close_files()
+    c.pg.start()
 
 
 def clients_vanish_mid_data(c: Ctx) -> None:
@@ -175,7 +197,9 @@ CASES = [
          config='on_store_error = "tempfail"\n', inject=pg_stop, heal=pg_start),
     Case("pixelgate SIGTERM, restarted", inject=sigterm, heal=lambda c: c.pg.start()),
     Case(f"pixelgate SIGKILL x{SIGKILLS}, restarted", inject=sigkill_repeatedly, heal=lambda c: None,
-         dup_window="pixelgate"),
+         dup_window="pixelgate", measure=True),
+    Case("pixelgate SIGKILL forced inside the window", inject=sigkill_inside_window, heal=restart_after_kill,
+         dup_window="pixelgate", min_dups=1),
 ]
 
 
@@ -228,7 +252,14 @@ def measure_window(c: Ctx, count: int = 100) -> list[float]:
 
 # ------------------------------------------------------------------------------------- test --
 
-@pytest.mark.parametrize("case", CASES, ids=[c.id.replace(" ", "-") for c in CASES])
+def short_id(c: Case) -> str:
+    """A short test id: the test's directory holds Postfix's Unix sockets (sun_path <= 108 bytes)."""
+    words = (c.id.replace("pixelgate ", "").replace("upstream ", "up-").replace("on_store_error=", "")
+             .replace(" (end of DATA)", "").replace(" inside the window", "-in-window").replace(", restarted", ""))
+    return re.sub(r"[^A-Za-z0-9]+", "-", words).strip("-")[:28]
+
+
+@pytest.mark.parametrize("case", CASES, ids=[short_id(c) for c in CASES])
 def test_fault(case: Case, pixelgate, postfix_instance, workdir, request):
     prefix = re.sub(r"[^a-z0-9]+", "-", case.id.lower()).strip("-")
     up = FaultUpstream(**case.upstream)
@@ -240,7 +271,7 @@ def test_fault(case: Case, pixelgate, postfix_instance, workdir, request):
     pg = pixelgate(config, upstream=up.address, state_dir=workdir / "state")
     pf = postfix_instance(relay_port=pg.port, extra_main=POSTFIX_FAST_RETRY)
     ctx = Ctx(up=up, pg=pg, pf=pf, workdir=workdir, cluster=cluster)
-    if case.dup_window == "pixelgate":
+    if case.measure:
         w = sorted(measure_window(ctx))
         report.WINDOW.update({"n": len(w), "median_ms": round(statistics.median(w) * 1000, 2),
                               "p95_ms": round(w[int(len(w) * 0.95)] * 1000, 2),
@@ -288,6 +319,8 @@ def test_fault(case: Case, pixelgate, postfix_instance, workdir, request):
     if len(in_window) != len(dups):
         problems.append(f"{len(dups) - len(in_window)} duplicate(s) outside any documented window: "
                         f"{[m for m in dups if m not in in_window][:3]}")
+    if len(dups) < case.min_dups:
+        problems.append(f"expected at least {case.min_dups} duplicate(s) from the forced kill, got {len(dups)}")
     if case.expect == "retry" and not outcomes["deferred"]:
         problems.append("the fault caused no deferral: it did not take effect")
     if case.expect == "bounce" and not outcomes["bounced"]:
