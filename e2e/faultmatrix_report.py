@@ -10,7 +10,7 @@ from __future__ import annotations
 
 ROWS: list[dict[str, object]] = []
 WINDOW: dict[str, object] = {}
-COLUMNS = [("fault", 38), ("acked", 6), ("delivered", 9), ("retried", 7), ("bounced", 7), ("lost", 4),
+COLUMNS = [("fault", 42), ("acked", 6), ("delivered", 9), ("retried", 7), ("bounced", 7), ("lost", 4),
            ("dups", 4), ("result", 6), ("note", 0)]
 
 
