@@ -48,7 +48,26 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
 }
 
 #if !FUZZING
+import Foundation
+
+/// Without -DFUZZING: replays the files given as arguments through the same checks (a failed check
+/// traps), printing "ok FILE" for each; used by e2e/test_34_fuzz_regressions.py.
 @main struct FuzzHTMLMain {
-    static func main() { print("build with -DFUZZING, see the header of Sources/FuzzHTML/FuzzHTML.swift") }
+    static func main() {
+        let files = CommandLine.arguments.dropFirst()
+        if files.isEmpty {
+            print("usage: fuzz-html FILE... (replays inputs; build with -DFUZZING for libFuzzer, see scripts/fuzz)")
+            return
+        }
+        for path in files {
+            guard let data = FileManager.default.contents(atPath: path) else {
+                print("cannot read \(path)")
+                exit(2)
+            }
+            let bytes = [UInt8](data)
+            _ = bytes.withUnsafeBufferPointer { fuzzOne($0.baseAddress ?? UnsafePointer(bitPattern: 1)!, $0.count) }
+            print("ok \(path)")
+        }
+    }
 }
 #endif

@@ -4,7 +4,10 @@
 // attribute declaration lists. It also reports, for each URL, the declaration that holds it and the
 // edit that removes it while leaving valid CSS.
 // Guarantees: linear time, never reads outside the given range, tolerates unterminated strings,
-// comments and blocks; CSS escapes in URLs are undone in `value`.
+// comments and blocks; CSS escapes in URLs are undone in `value`. The removals of one scan are
+// pairwise disjoint or nested, never partially overlapping (so any subset of them composes): where
+// malformed CSS makes two declaration removals straddle each other, the earlier one falls back to
+// replacing its url() token with `none` (found by fuzzing: fuzz/regressions/html/).
 
 import Foundation
 
@@ -25,6 +28,8 @@ struct CSSURL {
 enum CSSScanner {
     /// Scans `p[range]`. `inline` is true for a `style` attribute (a declaration list, no blocks).
     static func scan(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, inline: Bool, into out: inout [CSSURL]) {
+        let first = out.count
+        defer { resolvePartialOverlaps(&out, from: first) }
         var i = range.lowerBound
         let end = range.upperBound
         var declStart = i
@@ -91,6 +96,24 @@ enum CSSScanner {
             }
         }
         _ = inline
+    }
+
+    /// Makes the removals of `out[from...]` (in scan order, lower bounds non-decreasing) disjoint or
+    /// nested: an earlier removal that a later one starts inside and outlasts is cut down to its
+    /// url() token -> `none`, which ends before the later declaration starts. Amortised linear: the
+    /// stack holds the removals still open, nested, innermost on top.
+    static func resolvePartialOverlaps(_ out: inout [CSSURL], from: Int) {
+        var open: [Int] = []
+        for k in from..<out.count {
+            let r = out[k].removal.range
+            while let top = open.last, out[top].removal.range.upperBound <= r.lowerBound { open.removeLast() }
+            while let top = open.last, out[top].removal.range.upperBound < r.upperBound,
+                  out[top].removal.range.lowerBound < r.lowerBound {
+                out[top].removal = HTMLEdit(range: out[top].tokenRange, replacement: Array("none".utf8))
+                open.removeLast()
+            }
+            open.append(k)
+        }
     }
 
     @inline(__always) static func isIdent(_ b: UInt8) -> Bool {

@@ -1,8 +1,11 @@
 // InboundSession STARTTLS and AUTH.
 // Contract: bytes pipelined after STARTTLS are discarded before the handshake (CVE-2011-0411);
 // after TLS everything learnt before is forgotten (ServerSession.didStartTLS). AUTH PLAIN and LOGIN
-// run only over TLS (ServerSession refuses otherwise), check `user:crypt-hash` credentials, answer
-// 535 5.7.8 on failure (counted as an error, with a short delay), and "*" cancels with 501 5.7.0.
+// run only over TLS (ServerSession refuses otherwise), check `user:crypt-hash` credentials, and "*"
+// cancels with 501 5.7.0. Brute force is slowed: failure N of a session waits
+// min(limits.auth_failure_delay * 2^(N-1), limits.auth_failure_delay_max) before its 535 5.7.8, is
+// logged (`event=auth status=failed client=IP attempt=N delay=S`) and counted as an error; failure
+// number limits.max_auth_failures gets 421 4.7.0 instead and the session is closed.
 import Foundation
 import Logging
 import PixelNet
@@ -77,11 +80,34 @@ extension InboundSession {
             reply(.authSucceeded)
             log.info("auth", metadata: ["status": "ok", "mechanism": .string(mechanism), "user": .string(user)])
         } else {
-            log.warning("auth", metadata: ["status": "failed", "mechanism": .string(mechanism), "user": .string(user)])
-            usleep(500_000)  // slows down guessing
-            reply(.authFailed)
-            try countError()
+            try authFailed(mechanism: mechanism, user: user)
         }
+    }
+
+    /// The pause before failure number `attempt` (1-based) of a session is answered.
+    static func authFailureDelay(attempt: Int, limits: RelayLimits) -> Double {
+        let doublings = min(max(attempt - 1, 0), 30)
+        return min(limits.authFailureDelay * Double(1 << doublings), limits.authFailureDelayMax)
+    }
+
+    /// Logs, waits, and answers one failed AUTH; ends the session at `limits.max_auth_failures`.
+    private func authFailed(mechanism: String, user: String) throws(SessionEnd) {
+        authFailures += 1
+        let limits = settings.limits
+        let delay = Self.authFailureDelay(attempt: authFailures, limits: limits)
+        let closing = authFailures >= limits.maxAuthFailures
+        log.warning("auth", metadata: ["status": "failed", "mechanism": .string(mechanism), "user": .string(user),
+                                       "client": .string(peer.host), "attempt": "\(authFailures)",
+                                       "delay": .string(String(format: "%.3f", delay)),
+                                       "action": .string(closing ? "close" : "retry")])
+        if delay > 0 { usleep(useconds_t(min(delay, 3600) * 1_000_000)) }
+        if closing {
+            reply(SMTPReply(421, "4.7.0", "\(settings.hostname) Error: too many failed authentication attempts"))
+            try flush()
+            throw .io("too many failed AUTH attempts")
+        }
+        reply(.authFailed)
+        try countError()
     }
 
     /// The client's SASL response: the initial response when given, else after a 334 challenge.

@@ -67,6 +67,7 @@ public final class InboundSession: @unchecked Sendable {
     var recipients: [InboundRecipient] = []
     var transactionStart = Deadline.now()
     var errors = 0
+    var authFailures = 0
     var messages = 0
 
     var mode: ServerSession.Mode { state.mode }

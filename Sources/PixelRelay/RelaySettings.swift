@@ -23,6 +23,12 @@ public struct RelayLimits: Sendable, Equatable {
     public var dataTimeout = 600.0
     /// Protocol errors (unknown commands, bad syntax, failed AUTH) before the session is closed (421 4.7.0).
     public var maxErrors = 20
+    /// Pause before answering a failed AUTH; doubles with each failure in the session.
+    public var authFailureDelay = 1.0
+    /// Ceiling of that growing pause.
+    public var authFailureDelayMax = 8.0
+    /// Failed AUTH attempts before the session gets 421 4.7.0 and is closed.
+    public var maxAuthFailures = 3
 
     public init() {}
 }

@@ -65,6 +65,9 @@ struct RelayConfig {
         limits.commandTimeout = try l.duration("command_timeout", default: limits.commandTimeout)
         limits.dataTimeout = try l.duration("data_timeout", default: limits.dataTimeout)
         limits.maxErrors = try l.int("max_errors", default: limits.maxErrors, range: 1...10_000)
+        limits.authFailureDelay = try l.duration("auth_failure_delay", default: limits.authFailureDelay)
+        limits.authFailureDelayMax = try l.duration("auth_failure_delay_max", default: limits.authFailureDelayMax)
+        limits.maxAuthFailures = try l.int("max_auth_failures", default: limits.maxAuthFailures, range: 1...1000)
 
         let t = try reader.section("tls")
         tlsCert = try t.string("cert", default: tlsCert)
@@ -104,6 +107,9 @@ struct RelayConfig {
         if tlsCert.isEmpty != tlsKey.isEmpty { throw bad("tls.cert and tls.key go together") }
         _ = try upstreamTarget(path: path)
         if largeMessageMemory < 1 << 20 { throw bad("server.large_message_memory must be at least 1M") }
+        if limits.authFailureDelay < 0 || limits.authFailureDelayMax < limits.authFailureDelay {
+            throw bad("limits.auth_failure_delay_max must be at least limits.auth_failure_delay (both >= 0)")
+        }
         if upstreamDataTimeout >= 600 { throw bad("upstream.data_timeout must stay under Postfix's 600 s smtp_data_done_timeout") }
         for (k, v) in [("limits.command_timeout", limits.commandTimeout), ("limits.data_timeout", limits.dataTimeout),
                        ("upstream.connect_timeout", upstreamConnectTimeout), ("upstream.command_timeout", upstreamCommandTimeout),
@@ -143,6 +149,8 @@ struct RelayConfig {
             ("limits.max_line_length", "\(limits.maxLineLength)"), ("limits.max_command_line", "\(limits.maxCommandLine)"),
             ("limits.max_header_size", "\(limits.maxHeaderSize)"), ("limits.command_timeout", "\(limits.commandTimeout)s"),
             ("limits.data_timeout", "\(limits.dataTimeout)s"), ("limits.max_errors", "\(limits.maxErrors)"),
+            ("limits.auth_failure_delay", "\(limits.authFailureDelay)s"), ("limits.auth_failure_delay_max", "\(limits.authFailureDelayMax)s"),
+            ("limits.max_auth_failures", "\(limits.maxAuthFailures)"),
             ("tls.cert", tlsCert), ("tls.key", tlsKey), ("tls.policy", tlsPolicy.rawValue), ("tls.ca_file", tlsCAFile),
             ("auth.credentials_file", authCredentialsFile),
             ("upstream.hosts", list(upstreamHosts)), ("upstream.tls_policy", upstreamTLSPolicy.rawValue),
