@@ -13,7 +13,7 @@ import pytest
 
 from relayproc import REPO
 
-TARGETS = ["smtp", "dot", "mime", "html"]
+TARGETS = ["smtp", "dot", "mime", "html", "http"]
 
 
 @pytest.mark.parametrize("target", TARGETS)

@@ -109,7 +109,7 @@ public func fuzzOne(_ data: UnsafePointer<UInt8>, _ size: Int) -> CInt {
                 exit(66)
             }
             FuzzHarness.run(Array(d))
-            print("fuzz-http: \(path): ok")
+            print("ok \(path)")
         }
     }
 }
