@@ -49,6 +49,9 @@ struct Serve: ParsableCommand {
     }
 
     func run() throws {
+        // Before any thread exists: SIGTERM/SIGINT/SIGHUP are blocked in every thread and taken by
+        // this (main) thread with sigwait below, never by a session thread or a dispatch queue.
+        let signals = SignalWaiter(blocking: [SIGTERM, SIGINT, SIGHUP])
         let cfg = try loadConfig()
         LogfmtHandler.bootstrap(level: Logger.Level(rawValue: cfg.log.level) ?? .info)
         let log = Logger(label: "pixelgate.serve")
@@ -75,27 +78,18 @@ struct Serve: ParsableCommand {
         }
         let server = RelayServer(environment: env, listeners: listeners)
         server.start()
-        let queue = DispatchQueue(label: "pixelgate.signals")
-        var sources: [DispatchSourceSignal] = []
-        for sig in [SIGTERM, SIGINT, SIGHUP] {
-            signal(sig, SIG_IGN)
-            let src = DispatchSource.makeSignalSource(signal: sig, queue: queue)
-            src.setEventHandler {
-                if sig == SIGHUP {
-                    Self.reload(self, server: server, log: log)
-                } else {
-                    Self.shutdown(server: server, web: web, grace: cfg.relay.shutdownGrace, log: log)
-                }
-            }
-            src.resume()
-            sources.append(src)
-        }
         let addrs = zip(server.addresses, listeners.map(\.1)).map { "\($0.1.rawValue)://\($0.0)" }
         log.notice("ready", metadata: ["listen": .string(addrs.joined(separator: ",")), "upstream": .string(cfg.relay.upstreamHosts.joined(separator: ",")),
                                        "http": .string(web.map { "\($0.settings.tlsCert.isEmpty ? "http" : "https")://\($0.settings.host):\($0.boundPort)" } ?? "off"), "config": .string(cfg.source)])
         SystemdNotify.send("READY=1")
 
-        withExtendedLifetime(sources) { dispatchMain() }
+        while true {
+            if signals.next() == SIGHUP {
+                Self.reload(self, server: server, log: log)
+            } else {
+                Self.shutdown(server: server, web: web, grace: cfg.relay.shutdownGrace, log: log)
+            }
+        }
     }
 
     /// Everything sessions need; `journal` is kept across reloads (one writer per file).
