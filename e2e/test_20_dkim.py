@@ -113,7 +113,7 @@ def test_relay_signs_with_both_algorithms(pixelgate, workdir, keys, cte):
 
 
 def test_each_per_recipient_variant_is_signed(pixelgate, workdir, keys):
-    config = dkim_config(keys, '[general]\nhostname = "pixelgate.e2e.test"\npublic_url = "https://consent.shop.example"\n')
+    config = dkim_config(keys, '[general]\nhostname = "pixelgate.e2e.test"\n\n[http]\npublic_url = "https://consent.shop.example"\n')
     records = records_for(config, workdir)
     state = workdir / "state"
     out = workdir / "out"
