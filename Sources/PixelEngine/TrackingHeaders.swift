@@ -17,10 +17,22 @@ struct TrackingHeaders {
         let c = root.header("Tracking-Campaign")?.value.trimmingCharacters(in: .whitespacesAndNewlines)
         campaign = (c?.isEmpty ?? true) ? nil : c
         var seen: [String] = []
-        for h in root.headers where h.name.lowercased().hasPrefix("tracking-") {
-            if !seen.contains(where: { $0.lowercased() == h.name.lowercased() }) { seen.append(h.name) }
+        for h in root.headers where Self.hasTrackingPrefix(h.name) {
+            if !seen.contains(where: { h.hasName($0) }) { seen.append(h.name) }
         }
         names = seen
         messageID = root.header("Message-ID")?.value.trimmingCharacters(in: .whitespacesAndNewlines)
+    }
+
+    /// ASCII case-insensitive `tracking-` prefix, on the UTF-8 bytes (no lowercased copy per field).
+    static func hasTrackingPrefix(_ name: String) -> Bool {
+        let prefix: [UInt8] = Array("tracking-".utf8)
+        var it = name.utf8.makeIterator()
+        for p in prefix {
+            guard let b = it.next() else { return false }
+            let lower = (b >= 0x41 && b <= 0x5A) ? b | 0x20 : b
+            if lower != p { return false }
+        }
+        return true
     }
 }
