@@ -1,7 +1,8 @@
 // LogfmtHandler: a swift-log handler that writes one logfmt line per event to stderr.
 // Contract (DESIGN "Logs"): the message is the event name and is written first as `event=`,
 // then `session=` and `queue_id=` when present, then `level=` and the other keys in sorted order.
-// Each line goes out in one write(2) so that concurrent sessions never interleave.
+// Each line goes out in one write(2) so that concurrent sessions never interleave. Lines are built
+// as UTF-8 bytes in one buffer (no intermediate Strings).
 import Foundation
 import Logging
 
@@ -29,25 +30,51 @@ public struct LogfmtHandler: LogHandler {
 
     public func log(level: Logger.Level, message: Logger.Message, metadata explicit: Logger.Metadata?,
                     source: String, file: String, function: String, line: UInt) {
-        var all = metadata
-        if let explicit { all.merge(explicit) { _, new in new } }
-        let text = Self.format(event: message.description, level: level, metadata: all)
-        text.utf8CString.withUnsafeBufferPointer { p in
-            _ = write(fd, p.baseAddress, p.count - 1)
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(256)
+        if let explicit, !explicit.isEmpty {
+            var all = metadata
+            all.merge(explicit) { _, new in new }
+            Self.appendLine(event: message.description, level: level, metadata: all, into: &bytes)
+        } else {
+            Self.appendLine(event: message.description, level: level, metadata: metadata, into: &bytes)
+        }
+        bytes.withUnsafeBytes { p in
+            _ = write(fd, p.baseAddress, p.count)
         }
     }
 
     /// The logfmt line for one event, ending in "\n".
     public static func format(event: String, level: Logger.Level, metadata: Logger.Metadata) -> String {
-        var out = "event=" + quote(event)
-        for key in ["session", "queue_id"] {
-            if let v = metadata[key] { out += " \(key)=" + quote(v.description) }
+        var bytes: [UInt8] = []
+        appendLine(event: event, level: level, metadata: metadata, into: &bytes)
+        return String(decoding: bytes, as: UTF8.self)
+    }
+
+    /// Appends the logfmt line for one event (same text as `format`) as UTF-8, without building
+    /// intermediate Strings: this runs several times per relayed message.
+    static func appendLine(event: String, level: Logger.Level, metadata: Logger.Metadata, into out: inout [UInt8]) {
+        out.append(contentsOf: "event=".utf8)
+        appendQuoted(event, &out)
+        if let v = metadata["session"] { out.append(contentsOf: " session=".utf8); appendValue(v, &out) }
+        if let v = metadata["queue_id"] { out.append(contentsOf: " queue_id=".utf8); appendValue(v, &out) }
+        out.append(contentsOf: " level=".utf8)
+        out.append(contentsOf: level.rawValue.utf8)
+        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where key != "session" && key != "queue_id" {
+            out.append(0x20)
+            out.append(contentsOf: key.utf8)
+            out.append(0x3D)
+            appendValue(value, &out)
         }
-        out += " level=\(level.rawValue)"
-        for key in metadata.keys.sorted() where key != "session" && key != "queue_id" {
-            out += " \(key)=" + quote(render(metadata[key]!))
+        out.append(0x0A)
+    }
+
+    private static func appendValue(_ value: Logger.Metadata.Value, _ out: inout [UInt8]) {
+        switch value {
+        case .string(let s): appendQuoted(s, &out)
+        case .stringConvertible(let c): appendQuoted(c.description, &out)
+        case .array, .dictionary: appendQuoted(render(value), &out)
         }
-        return out + "\n"
     }
 
     private static func render(_ value: Logger.Metadata.Value) -> String {
@@ -59,23 +86,41 @@ public struct LogfmtHandler: LogHandler {
         }
     }
 
-    /// Quotes a logfmt value when it has spaces, quotes, `=` or control characters.
-    public static func quote(_ s: String) -> String {
-        if s.isEmpty { return "\"\"" }
-        let needs = s.unicodeScalars.contains { $0 == " " || $0 == "\"" || $0 == "=" || $0 == "\\" || $0.value < 0x20 || $0.value == 0x7f }
-        guard needs else { return s }
-        var out = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": out += "\\\""
-            case "\\": out += "\\\\"
-            case "\n": out += "\\n"
-            case "\r": out += "\\r"
-            case "\t": out += "\\t"
-            default:
-                if u.value < 0x20 || u.value == 0x7f { out += String(format: "\\x%02x", u.value) } else { out.unicodeScalars.append(u) }
+    @inline(__always)
+    private static func needsQuoting(_ b: UInt8) -> Bool {
+        b == 0x20 || b == 0x22 || b == 0x3D || b == 0x5C || b < 0x20 || b == 0x7F
+    }
+
+    private static func appendQuoted(_ s: String, _ out: inout [UInt8]) {
+        let utf8 = s.utf8
+        if utf8.isEmpty { out.append(0x22); out.append(0x22); return }
+        guard utf8.contains(where: needsQuoting) else {
+            out.append(contentsOf: utf8)
+            return
+        }
+        out.append(0x22)
+        for b in utf8 {
+            switch b {
+            case 0x22: out.append(0x5C); out.append(0x22)
+            case 0x5C: out.append(0x5C); out.append(0x5C)
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x00..<0x20, 0x7F:
+                out.append(0x5C); out.append(UInt8(ascii: "x"))
+                out.append(hexDigits[Int(b >> 4)]); out.append(hexDigits[Int(b & 0x0F)])
+            default: out.append(b)
             }
         }
-        return out + "\""
+        out.append(0x22)
+    }
+
+    private static let hexDigits: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// Quotes a logfmt value when it has spaces, quotes, `=` or control characters.
+    public static func quote(_ s: String) -> String {
+        var out: [UInt8] = []
+        appendQuoted(s, &out)
+        return String(decoding: out, as: UTF8.self)
     }
 }

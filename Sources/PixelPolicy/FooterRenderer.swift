@@ -36,39 +36,45 @@ public enum FooterRenderer {
         return RenderedFooter(html: fill(h, values, escape: HTMLEscape.escape), text: fill(t, values, escape: { $0 }))
     }
 
+    /// Replaces each `{name}` found in `values` by its escaped value; other braces stay. Works on the
+    /// UTF-8 bytes (braces are ASCII), not on Characters: this runs for every footer rendered.
     static func fill(_ template: String, _ values: [String: String], escape: (String) -> String) -> String {
-        var out = ""
-        var rest = Substring(template)
-        while let open = rest.firstIndex(of: "{") {
-            out += rest[..<open]
-            if let close = rest[open...].firstIndex(of: "}"), let v = values[String(rest[open...close])] {
-                out += escape(v)
-                rest = rest[rest.index(after: close)...]
+        let t = Array(template.utf8)
+        var out: [UInt8] = []
+        out.reserveCapacity(t.count + 512)
+        var i = 0
+        while i < t.count {
+            let b = t[i]
+            if b == 0x7B, let close = t[(i + 1)...].firstIndex(of: 0x7D),
+               let v = values[String(decoding: t[i...close], as: UTF8.self)] {
+                out.append(contentsOf: escape(v).utf8)
+                i = close + 1
             } else {
-                out.append("{")
-                rest = rest[rest.index(after: open)...]
+                out.append(b)
+                i += 1
             }
         }
-        out += rest
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }
 
 public enum HTMLEscape {
     /// Escapes text for HTML content and quoted attribute values.
     public static func escape(_ s: String) -> String {
-        var out = ""
-        out.reserveCapacity(s.utf8.count)
-        for c in s {
-            switch c {
-            case "&": out += "&amp;"
-            case "<": out += "&lt;"
-            case ">": out += "&gt;"
-            case "\"": out += "&quot;"
-            case "'": out += "&#39;"
-            default: out.append(c)
+        let utf8 = s.utf8
+        guard utf8.contains(where: { $0 == 0x26 || $0 == 0x3C || $0 == 0x3E || $0 == 0x22 || $0 == 0x27 }) else { return s }
+        var out: [UInt8] = []
+        out.reserveCapacity(utf8.count + 32)
+        for b in utf8 {
+            switch b {
+            case 0x26: out.append(contentsOf: "&amp;".utf8)
+            case 0x3C: out.append(contentsOf: "&lt;".utf8)
+            case 0x3E: out.append(contentsOf: "&gt;".utf8)
+            case 0x22: out.append(contentsOf: "&quot;".utf8)
+            case 0x27: out.append(contentsOf: "&#39;".utf8)
+            default: out.append(b)
             }
         }
-        return out
+        return String(decoding: out, as: UTF8.self)
     }
 }

@@ -1,8 +1,8 @@
 // TokenPayload: what a gate, withdrawal or preferences token carries (DESIGN "Gate, footer and
 // tokens"): kind, recipient, purposes, the original URL (gate only), campaign and issue time.
-// Encoded as compact JSON with one-letter keys before sealing; decoding rejects unknown kinds and
-// purpose ids, so an opened token is always well-formed.
-import Foundation
+// Encoded as compact JSON with one-letter keys before sealing (TokenPayloadCodec: byte-for-byte the
+// output of JSONEncoder with sorted keys and unescaped slashes, so tokens sealed before stay
+// openable); decoding rejects unknown kinds and purpose ids, so an opened token is always well-formed.
 
 public enum TokenKind: String, Sendable, Codable, Equatable, CaseIterable {
     case gate = "o"
@@ -29,26 +29,17 @@ public struct TokenPayload: Sendable, Equatable {
         self.issuedAt = issuedAt
     }
 
-    private struct Wire: Codable {
-        var k: String
-        var r: String
-        var p: [String]
-        var u: String?
-        var c: String?
-        var t: Int64
-    }
-
+    /// `{"c":…,"k":…,"p":[…],"r":…,"t":…,"u":…}` (absent optionals omitted), UTF-8.
     public func encoded() -> [UInt8] {
-        let w = Wire(k: kind.rawValue, r: recipient, p: purposes.map(\.id), u: url, c: campaign, t: issuedAt)
-        let enc = JSONEncoder()
-        enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
-        // Encoding plain strings and integers cannot fail.
-        return Array((try? enc.encode(w)) ?? Data())
+        TokenPayloadCodec.encode(self)
     }
 
+    /// Nil unless `bytes` is one JSON object with keys k, r, p, t (and optional u, c), each once,
+    /// a known kind, known purpose ids, and a URL when the kind is gate.
     public static func decode(_ bytes: [UInt8]) -> TokenPayload? {
-        guard let w = try? JSONDecoder().decode(Wire.self, from: Data(bytes)), let kind = TokenKind(rawValue: w.k) else { return nil }
+        guard let w = TokenPayloadCodec.decode(bytes), let kind = TokenKind(rawValue: w.k) else { return nil }
         var ps: [Purpose] = []
+        ps.reserveCapacity(w.p.count)
         for id in w.p {
             guard let p = Purpose(id: id) else { return nil }
             ps.append(p)

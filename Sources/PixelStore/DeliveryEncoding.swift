@@ -7,7 +7,56 @@ import Foundation
 import PixelPolicy
 
 enum DeliveryEncoding {
-    static func json<T: Encodable>(_ value: T) -> String {
+    /// `[{"purposes":[…],"url":…,"vector":…},…]`: the bytes JSONEncoder wrote with sorted keys and
+    /// unescaped slashes, built directly (this runs for every delivered recipient).
+    static func json(_ value: [TrackerRecord]) -> String {
+        if value.isEmpty { return "[]" }
+        var out: [UInt8] = [0x5B]
+        for (i, r) in value.enumerated() {
+            if i > 0 { out.append(0x2C) }
+            out.append(contentsOf: #"{"purposes":["#.utf8)
+            for (j, p) in r.purposes.enumerated() {
+                if j > 0 { out.append(0x2C) }
+                appendString(p, &out)
+            }
+            out.append(contentsOf: #"],"url":"#.utf8)
+            appendString(r.url, &out)
+            out.append(contentsOf: #","vector":"#.utf8)
+            appendString(r.vector, &out)
+            out.append(0x7D)
+        }
+        out.append(0x5D)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// `[1,2,3]`.
+    static func json(_ value: [Int64]) -> String {
+        "[" + value.map { String($0) }.joined(separator: ",") + "]"
+    }
+
+    private static let hex: [UInt8] = Array("0123456789abcdef".utf8)
+
+    /// A JSON string as JSONEncoder writes it: `"` `\` and control characters escaped, the rest raw.
+    private static func appendString(_ s: String, _ out: inout [UInt8]) {
+        out.append(0x22)
+        for b in s.utf8 {
+            switch b {
+            case 0x22, 0x5C: out.append(0x5C); out.append(b)
+            case 0x08: out.append(0x5C); out.append(UInt8(ascii: "b"))
+            case 0x0C: out.append(0x5C); out.append(UInt8(ascii: "f"))
+            case 0x0A: out.append(0x5C); out.append(UInt8(ascii: "n"))
+            case 0x0D: out.append(0x5C); out.append(UInt8(ascii: "r"))
+            case 0x09: out.append(0x5C); out.append(UInt8(ascii: "t"))
+            case 0x00..<0x20:
+                out.append(contentsOf: [0x5C, UInt8(ascii: "u"), 0x30, 0x30, hex[Int(b >> 4)], hex[Int(b & 0x0F)]])
+            default: out.append(b)
+            }
+        }
+        out.append(0x22)
+    }
+
+    /// The JSONEncoder path, kept for the agreement test.
+    static func foundationJSON<T: Encodable>(_ value: T) -> String {
         let enc = JSONEncoder()
         enc.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         guard let d = try? enc.encode(value) else { return "[]" }
