@@ -66,9 +66,22 @@ public struct WebRequest: Sendable {
 
     /// Whether the connection stays open after this request (HTTP/1.1 default, HTTP/1.0 opt-in).
     public var keepAlive: Bool {
-        let c = (headers["connection"] ?? "").lowercased()
-        if version == "HTTP/1.0" { return c.contains("keep-alive") }
-        return !c.contains("close")
+        let c = headers["connection"] ?? ""
+        if version == "HTTP/1.0" { return Self.containsASCII(c, "keep-alive") }
+        return !Self.containsASCII(c, "close")
+    }
+
+    /// Whether `text` contains the lower-case ASCII `word`, ignoring ASCII case (on bytes).
+    static func containsASCII(_ text: String, _ word: StaticString) -> Bool {
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard text.utf8.count >= w.count else { return false }
+        let t = Array(text.utf8)
+        for start in 0...(t.count - w.count) {
+            var i = 0
+            while i < w.count, (t[start + i] >= 65 && t[start + i] <= 90 ? t[start + i] + 32 : t[start + i]) == w[i] { i += 1 }
+            if i == w.count { return true }
+        }
+        return false
     }
 
     static func splitPath(_ target: String) -> [String] {

@@ -191,8 +191,13 @@ public final class RequestReader: @unchecked Sendable {
         guard let first = lines.first else { throw .malformed("empty request") }
         if first.count > limits.maxRequestLine { throw .lineTooLong }
         if head.count - first.count > limits.maxHeaderBytes { throw .headersTooLarge }
-        let parts = first.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+        // METHOD SP TARGET SP VERSION: exactly two spaces.
+        guard let sp1 = first.firstIndex(of: 32), let sp2 = first[(sp1 + 1)...].firstIndex(of: 32),
+              !first[(sp2 + 1)...].contains(32) else {
+            throw .malformed("request line must be METHOD TARGET VERSION")
+        }
+        let parts = [first[first.startIndex..<sp1], first[(sp1 + 1)..<sp2], first[(sp2 + 1)...]]
+        guard !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw .malformed("request line must be METHOD TARGET VERSION")
         }
         let version = String(decoding: parts[2], as: UTF8.self)
