@@ -20,11 +20,10 @@ enum GateHandler {
         guard case .valid(let p) = ctx.check(token, kind: .gate), let url = p.url, isWebURL(url) else {
             return answer(.invalid, ctx: ctx)
         }
-        let needed = p.purposes.filter { !$0.isExempt }
-        if needed.isEmpty { return redirect(url, ctx: ctx) }
+        if p.purposes.allSatisfy({ $0.isExempt }) { return redirect(url, ctx: ctx) }
         do {
             let profile = try ctx.store.profile(for: p.recipient, at: ctx.now())
-            if needed.allSatisfy({ profile.granted.contains($0) }) { return redirect(url, ctx: ctx) }
+            if p.purposes.allSatisfy({ $0.isExempt || profile.granted.contains($0) }) { return redirect(url, ctx: ctx) }
         } catch {
             ctx.logger.warning("gate", metadata: ["status": "store_error", "error": .string("\(error)")])
         }

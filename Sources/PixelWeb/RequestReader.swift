@@ -96,7 +96,7 @@ public final class RequestReader: @unchecked Sendable {
             request.body = Array(buffer[end..<(end + length)])
             consumed += length
         }
-        buffer.removeFirst(consumed)
+        if consumed == buffer.count { buffer.removeAll(keepingCapacity: true) } else { buffer.removeFirst(consumed) }
         return .request(request)
     }
 
