@@ -32,7 +32,8 @@ public final class SessionCounter: @unchecked Sendable {
     /// Starts refusing new sessions.
     public func drain() { lock.withLock { draining = true } }
 
-    func tryEnter() -> Refusal? {
+    /// Takes a session slot; the refusal when none is free (callers running their own accept loop).
+    public func tryEnter() -> Refusal? {
         lock.withLock {
             if draining { return .draining }
             if live >= maxSessions { return .overCapacity }
@@ -41,7 +42,8 @@ public final class SessionCounter: @unchecked Sendable {
         }
     }
 
-    func leave() { lock.withLock { live -= 1 } }
+    /// Gives back a slot taken by `tryEnter`.
+    public func leave() { lock.withLock { live -= 1 } }
 
     /// Waits until no session runs or `deadline` passes; true when idle.
     public func waitIdle(deadline: Deadline) -> Bool {

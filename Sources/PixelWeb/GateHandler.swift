@@ -20,24 +20,31 @@ enum GateHandler {
         guard case .valid(let p) = ctx.check(token, kind: .gate), let url = p.url, isWebURL(url) else {
             return answer(.invalid, ctx: ctx)
         }
-        let needed = p.purposes.filter { !$0.isExempt }
-        if needed.isEmpty { return redirect(url, ctx: ctx) }
+        if p.purposes.allSatisfy({ $0.isExempt }) { return redirect(url, ctx: ctx) }
         do {
             let profile = try ctx.store.profile(for: p.recipient, at: ctx.now())
-            if needed.allSatisfy({ profile.granted.contains($0) }) { return redirect(url, ctx: ctx) }
+            if p.purposes.allSatisfy({ $0.isExempt || profile.granted.contains($0) }) { return redirect(url, ctx: ctx) }
         } catch {
             ctx.logger.warning("gate", metadata: ["status": "store_error", "error": .string("\(error)")])
         }
         return answer(.gif, ctx: ctx)
     }
 
+    private static let httpPrefix = Array("http://".utf8)
+    private static let httpsPrefix = Array("https://".utf8)
+
+    /// An absolute http(s) URL (scheme case-insensitive) with no CR or LF, checked on bytes.
     static func isWebURL(_ u: String) -> Bool {
-        var scheme: [UInt8] = []
-        for b in u.utf8 {
-            if b == 13 || b == 10 { return false }
-            if scheme.count < 8 { scheme.append(b >= 65 && b <= 90 ? b + 32 : b) }
+        let bytes = u.utf8
+        if bytes.contains(where: { $0 == 13 || $0 == 10 }) { return false }
+        func starts(with prefix: [UInt8]) -> Bool {
+            var it = bytes.makeIterator()
+            for p in prefix {
+                guard let b = it.next(), (b >= 65 && b <= 90 ? b + 32 : b) == p else { return false }
+            }
+            return true
         }
-        return scheme.starts(with: Array("http://".utf8)) || scheme.starts(with: Array("https://".utf8))
+        return starts(with: httpPrefix) || starts(with: httpsPrefix)
     }
 
     private static func redirect(_ url: String, ctx: WebContext) -> WebResponse {

@@ -4,7 +4,7 @@
 // framing and the security headers).
 import Foundation
 
-public enum HTTPStatus: Int, Sendable {
+public enum HTTPStatus: Int, Sendable, CaseIterable {
     case ok = 200, created = 201, found = 302
     case badRequest = 400, unauthorized = 401, forbidden = 403, notFound = 404, methodNotAllowed = 405
     case requestTimeout = 408, payloadTooLarge = 413, uriTooLong = 414, unsupportedMediaType = 415
@@ -66,18 +66,53 @@ public struct WebRequest: Sendable {
 
     /// Whether the connection stays open after this request (HTTP/1.1 default, HTTP/1.0 opt-in).
     public var keepAlive: Bool {
-        let c = (headers["connection"] ?? "").lowercased()
-        if version == "HTTP/1.0" { return c.contains("keep-alive") }
-        return !c.contains("close")
+        let c = headers["connection"] ?? ""
+        if version == "HTTP/1.0" { return Self.containsASCII(c, "keep-alive") }
+        return !Self.containsASCII(c, "close")
+    }
+
+    /// Whether `text` contains the lower-case ASCII `word`, ignoring ASCII case (on bytes).
+    static func containsASCII(_ text: String, _ word: StaticString) -> Bool {
+        let w = UnsafeBufferPointer(start: word.utf8Start, count: word.utf8CodeUnitCount)
+        guard text.utf8.count >= w.count else { return false }
+        let t = Array(text.utf8)
+        for start in 0...(t.count - w.count) {
+            var i = 0
+            while i < w.count, (t[start + i] >= 65 && t[start + i] <= 90 ? t[start + i] + 32 : t[start + i]) == w[i] { i += 1 }
+            if i == w.count { return true }
+        }
+        return false
     }
 
     static func splitPath(_ target: String) -> [String] {
-        let u = target.utf8
-        let end = u.firstIndex(of: UInt8(ascii: "?")) ?? u.endIndex
-        return u[u.startIndex..<end].split(separator: UInt8(ascii: "/")).map { seg in
-            let s = String(decoding: seg, as: UTF8.self)
-            return seg.contains(UInt8(ascii: "%")) ? (s.removingPercentEncoding ?? s) : s
+        var t = target
+        return t.withUTF8 { splitPath(bytes: $0) }
+    }
+
+    /// The segments of the path part (before `?`), on bytes: one String per segment, percent
+    /// decoding only for a segment that has a `%` (tokens never do).
+    static func splitPath(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
+        var out: [String] = []
+        var end = u.count
+        for i in 0..<u.count where u[i] == UInt8(ascii: "?") {
+            end = i
+            break
         }
+        var start = 0
+        var percent = false
+        for i in 0...end {
+            if i == end || u[i] == UInt8(ascii: "/") {
+                if i > start {
+                    let s = String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)
+                    out.append(percent ? (s.removingPercentEncoding ?? s) : s)
+                }
+                start = i + 1
+                percent = false
+            } else if u[i] == UInt8(ascii: "%") {
+                percent = true
+            }
+        }
+        return out
     }
 }
 

@@ -54,7 +54,18 @@ public enum RequestError: Error, Equatable {
     }
 }
 
-public final class RequestReader {
+/// What `nextBuffered` found in the bytes already read.
+public enum BufferedRequest {
+    /// Nothing buffered: wait for the next request.
+    case empty
+    /// A whole, valid request (consumed from the buffer).
+    case request(WebRequest)
+    /// A partial or bad request: continue with the blocking `next` (which waits or answers the error).
+    case needsThread
+}
+
+/// Used by one thread at a time (the event loop, then the session thread it hands the connection to).
+public final class RequestReader: @unchecked Sendable {
     private let stream: any ByteStream
     private let limits: RequestLimits
     private var buffer: [UInt8] = []
@@ -63,6 +74,30 @@ public final class RequestReader {
     public init(stream: any ByteStream, limits: RequestLimits) {
         self.stream = stream
         self.limits = limits
+    }
+
+    /// Adds bytes read by the event loop.
+    func absorb(_ bytes: UnsafeRawBufferPointer) {
+        buffer.append(contentsOf: bytes)
+    }
+
+    /// The next request if it is wholly buffered and valid; never reads, never throws. Whatever it
+    /// does not accept (`.needsThread`) is left in the buffer for `next`, which applies every limit.
+    func nextBuffered(peerIP: String) -> BufferedRequest {
+        if buffer.isEmpty { return .empty }
+        guard let (end, _) = Self.findHeadEnd(buffer, from: 0) else { return .needsThread }
+        guard var request = try? parseHead(Array(buffer[0..<end]), peerIP: peerIP) else { return .needsThread }
+        // Requests that write (POST) may wait on the store: not on the event loop.
+        guard request.method == "GET" || request.method == "HEAD" else { return .needsThread }
+        if request.headers["transfer-encoding"] != nil { return .needsThread }
+        var consumed = end
+        if let cl = request.headers["content-length"] {
+            guard let length = Int(cl), length >= 0, length <= limits.maxBody, buffer.count - end >= length else { return .needsThread }
+            request.body = Array(buffer[end..<(end + length)])
+            consumed += length
+        }
+        if consumed == buffer.count { buffer.removeAll(keepingCapacity: true) } else { buffer.removeFirst(consumed) }
+        return .request(request)
     }
 
     /// Reads more bytes; false at end of stream.
@@ -156,8 +191,13 @@ public final class RequestReader {
         guard let first = lines.first else { throw .malformed("empty request") }
         if first.count > limits.maxRequestLine { throw .lineTooLong }
         if head.count - first.count > limits.maxHeaderBytes { throw .headersTooLarge }
-        let parts = first.split(separator: 32, omittingEmptySubsequences: false)
-        guard parts.count == 3, !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+        // METHOD SP TARGET SP VERSION: exactly two spaces.
+        guard let sp1 = first.firstIndex(of: 32), let sp2 = first[(sp1 + 1)...].firstIndex(of: 32),
+              !first[(sp2 + 1)...].contains(32) else {
+            throw .malformed("request line must be METHOD TARGET VERSION")
+        }
+        let parts = [first[first.startIndex..<sp1], first[(sp1 + 1)..<sp2], first[(sp2 + 1)...]]
+        guard !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw .malformed("request line must be METHOD TARGET VERSION")
         }
         let version = String(decoding: parts[2], as: UTF8.self)

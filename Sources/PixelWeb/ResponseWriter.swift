@@ -16,19 +16,35 @@ enum ResponseWriter {
     private static let security: [UInt8] = Array(SecurityHeaders.all.map { "\($0.0): \($0.1)\r\n" }.joined().utf8)
     private static let keepAliveLine = Array("Connection: keep-alive\r\n\r\n".utf8)
     private static let closeLine = Array("Connection: close\r\n\r\n".utf8)
+    private static let contentLength = Array("Content-Length: ".utf8)
+    /// "HTTP/1.1 302 Found\r\n" and the like, built once.
+    private static let statusLines: [HTTPStatus: [UInt8]] = Dictionary(uniqueKeysWithValues: HTTPStatus.allCases.map {
+        ($0, Array("HTTP/1.1 \($0.rawValue) \($0.reason)\r\n".utf8))
+    })
+
+    private static func appendDecimal(_ n: Int, to out: inout [UInt8]) {
+        if n >= 10 { appendDecimal(n / 10, to: &out) }
+        out.append(UInt8(48 + n % 10))
+    }
 
     static func encode(_ r: WebResponse, keepAlive: Bool, headOnly: Bool = false) -> [UInt8] {
         var out: [UInt8] = []
         out.reserveCapacity(512 + (headOnly ? 0 : r.body.count))
-        out += "HTTP/1.1 \(r.status.rawValue) \(r.status.reason)\r\nDate: \(HTTPDate.now())\r\n".utf8
+        out += statusLines[r.status] ?? Array("HTTP/1.1 \(r.status.rawValue) \(r.status.reason)\r\n".utf8)
+        out += HTTPDate.line()
         for (k, v) in r.headers where !v.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
             out += k.utf8
-            out += [58, 32]
+            out.append(58)
+            out.append(32)
             out += v.utf8
-            out += [13, 10]
+            out.append(13)
+            out.append(10)
         }
         out += security
-        out += "Content-Length: \(r.body.count)\r\n".utf8
+        out += contentLength
+        appendDecimal(r.body.count, to: &out)
+        out.append(13)
+        out.append(10)
         out += keepAlive ? keepAliveLine : closeLine
         if !headOnly { out += r.body }
         return out
@@ -39,6 +55,17 @@ enum ResponseWriter {
 enum HTTPDate {
     private static let lock = NSLock()
     nonisolated(unsafe) private static var cache: (second: Int, text: String) = (-1, "")
+
+    nonisolated(unsafe) private static var lineCache: (second: Int, bytes: [UInt8]) = (-1, [])
+
+    /// "Date: <IMF-fixdate>\r\n" as bytes, built once per second.
+    static func line() -> [UInt8] {
+        let second = Int(time(nil))
+        if let hit = lock.withLock({ lineCache.second == second ? lineCache.bytes : nil }) { return hit }
+        let bytes = Array("Date: \(now())\r\n".utf8)
+        lock.withLock { lineCache = (second, bytes) }
+        return bytes
+    }
 
     static func now() -> String {
         var t = time(nil)

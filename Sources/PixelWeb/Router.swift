@@ -60,6 +60,10 @@ struct Router: Sendable {
     }
 
     func route(_ r: WebRequest) -> WebResponse {
+        // The gate is the hot path: answered without building the handler table.
+        if r.segments.count == 2, r.segments[0] == "o", r.method == "GET" || r.method == "HEAD" {
+            return GateHandler.handle(r, token: r.segments[1], ctx: ctx)
+        }
         guard let handlers = methods(for: r.segments) else {
             if r.segments.first == "api" { return ConsentAPI.error(.notFound, "no such endpoint") }
             return ctx.notFoundPage(r)

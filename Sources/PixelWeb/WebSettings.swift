@@ -17,6 +17,11 @@ public struct WebSettings: Sendable {
     public var tlsCert = ""
     public var tlsKey = ""
     public var limits = RequestLimits()
+    /// Connection model for plain HTTP (`event_loops`): that many poll() loops answering whole
+    /// requests inline (fast: no thread switch per request), 0 for one thread per connection.
+    /// nil (the default) chooses: one loop per core when the store is the in-process SQLite one,
+    /// else 0, so that a slow network store (PostgreSQL, HTTP) cannot stall other clients.
+    public var eventLoops: Int? = nil
     /// Concurrent connections (`max_connections`); over it a client gets 503 and is closed.
     public var maxConnections = 512
     /// Bearer tokens accepted by the consent API (`api_tokens` + `api_token_file`); none disables it.
