@@ -66,8 +66,6 @@ final class PGResult {
 final class PGConnection {
     private let conn: OpaquePointer
     private(set) var broken = false
-    /// Taken from the pool's idle list rather than freshly opened.
-    var reused = false
     private var prepared: Set<String> = []
 
     init(conninfo: String, deadline: Deadline, statementTimeoutMillis: Int) throws {

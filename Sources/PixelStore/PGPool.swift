@@ -15,70 +15,37 @@ final class PGPool: @unchecked Sendable {
     let statementTimeoutMillis: Int
     /// Bound on opening one connection, whatever the caller's deadline (`timeout`).
     let connectTimeout: Double
-    private let cond = NSCondition()
-    private var idle: [PGConnection] = []
-    private var open = 0
-    private var closed = false
+    private let pool: ResourcePool<PGConnection>
 
     init(conninfo: String, size: Int, statementTimeout: Double) {
         self.conninfo = conninfo
         self.size = max(1, size)
         self.statementTimeoutMillis = Int(statementTimeout * 1000)
         self.connectTimeout = statementTimeout
+        self.pool = ResourcePool(size: size, closedMessage: "PostgreSQL store is closed")
     }
 
-    private func acquire(_ deadline: Deadline) throws -> PGConnection {
-        cond.lock()
-        while true {
-            if closed { cond.unlock(); throw StoreError.unavailable("PostgreSQL store is closed") }
-            if let c = idle.popLast() {
-                if c.isHealthy { cond.unlock(); c.reused = true; return c }
-                open -= 1
-                continue
-            }
-            if open < size {
-                open += 1
-                cond.unlock()
-                do {
-                    let bound = Deadline(seconds: min(deadline.remaining, connectTimeout))
-                    return try PGConnection(conninfo: conninfo, deadline: bound, statementTimeoutMillis: statementTimeoutMillis)
-                } catch {
-                    cond.lock(); open -= 1; cond.signal(); cond.unlock()
-                    throw error
-                }
-            }
-            if !cond.wait(until: deadline.date) && deadline.remaining <= 0 {
-                cond.unlock()
-                throw StoreError.unavailable("PostgreSQL: all \(size) connections busy for \(deadline.seconds)s")
-            }
+    /// A connection and whether it was taken from the idle list (it may have died since).
+    private func acquire(_ deadline: Deadline) throws -> (resource: PGConnection, reused: Bool) {
+        try pool.acquire(until: deadline.date, busy: { "PostgreSQL: all \(size) connections busy for \(deadline.seconds)s" },
+                         usable: { $0.isHealthy }) {
+            let bound = Deadline(seconds: min(deadline.remaining, connectTimeout))
+            return try PGConnection(conninfo: conninfo, deadline: bound, statementTimeoutMillis: statementTimeoutMillis)
         }
-    }
-
-    private func release(_ c: PGConnection) {
-        cond.lock()
-        if c.isHealthy && !closed {
-            c.reused = false
-            idle.append(c)
-        } else {
-            open -= 1
-        }
-        cond.signal()
-        cond.unlock()
     }
 
     func run<T>(timeout: Double, retryOnLost: Bool = false, _ body: (PGConnection, Deadline) throws -> T) throws -> T {
         let deadline = Deadline(seconds: timeout)
         var retried = false
         while true {
-            let c = try acquire(deadline)
-            let wasReused = c.reused
+            let (c, wasReused) = try acquire(deadline)
             do {
                 let v = try body(c, deadline)
-                release(c)
+                pool.release(c, keep: c.isHealthy)
                 return v
             } catch {
                 let lost = c.broken
-                release(c)
+                pool.release(c, keep: c.isHealthy)
                 if lost && retryOnLost && wasReused && !retried && deadline.remaining > 0 {
                     retried = true
                     continue
@@ -105,11 +72,6 @@ final class PGPool: @unchecked Sendable {
     }
 
     func close() {
-        cond.lock()
-        closed = true
-        open -= idle.count
-        idle.removeAll()
-        cond.broadcast()
-        cond.unlock()
+        pool.close()
     }
 }

@@ -18,16 +18,14 @@ final class SQLiteLookupReaders: @unchecked Sendable {
     let size: Int
     let timeout: Double
     let mmapSize: Int
-    private let cond = NSCondition()
-    private var idle: [Reader] = []
-    private var open = 0
-    private var closed = false
+    private let pool: ResourcePool<Reader>
 
     init(path: String, size: Int, timeout: Double, mmapSize: Int) {
         self.path = path
         self.size = max(1, size)
         self.timeout = timeout
         self.mmapSize = mmapSize
+        self.pool = ResourcePool(size: size, closedMessage: "SQLite store is closed")
     }
 
     final class Reader {
@@ -151,47 +149,18 @@ final class SQLiteLookupReaders: @unchecked Sendable {
     }
 
     private func acquire() throws -> Reader {
-        let deadline = Date().addingTimeInterval(timeout)
-        cond.lock()
-        while true {
-            if closed { cond.unlock(); throw StoreError.unavailable("SQLite store is closed") }
-            if let r = idle.popLast() { cond.unlock(); return r }
-            if open < size {
-                open += 1
-                cond.unlock()
-                do {
-                    return try Reader(path: path, busyMillis: Int32(min(timeout * 1000, Double(Int32.max))), mmapSize: mmapSize)
-                } catch {
-                    cond.lock(); open -= 1; cond.signal(); cond.unlock()
-                    throw error
-                }
-            }
-            if !cond.wait(until: deadline) && Date() >= deadline {
-                cond.unlock()
-                throw StoreError.unavailable("SQLite: all \(size) readers busy for \(timeout)s")
-            }
-        }
-    }
-
-    private func release(_ r: Reader) {
-        cond.lock()
-        if closed { open -= 1 } else { idle.append(r) }
-        cond.signal()
-        cond.unlock()
+        try pool.acquire(until: Date().addingTimeInterval(timeout), busy: { "SQLite: all \(size) readers busy for \(timeout)s" }) {
+            try Reader(path: path, busyMillis: Int32(min(timeout * 1000, Double(Int32.max))), mmapSize: mmapSize)
+        }.resource
     }
 
     func profile(subject: String, atMillis: Int64) throws -> ConsentProfile {
         let r = try acquire()
-        defer { release(r) }
+        defer { pool.release(r) }
         return try r.lookup(subject: subject, atMillis: atMillis)
     }
 
     func close() {
-        cond.lock()
-        closed = true
-        open -= idle.count
-        idle.removeAll()
-        cond.broadcast()
-        cond.unlock()
+        pool.close()
     }
 }

@@ -5,7 +5,6 @@
 // sessions (listeners stay; the HTTP server keeps its settings); SIGTERM/SIGINT stop the HTTP
 // server, send STOPPING=1, answer new SMTP clients 421 4.3.2 while sessions in flight finish, and exit within `shutdown_grace` (30 s by default).
 import ArgumentParser
-import Dispatch
 import Foundation
 import Logging
 import PixelLog
