@@ -98,13 +98,20 @@ enum CSSScanner {
         _ = inline
     }
 
-    /// Makes the removals of `out[from...]` (in scan order, lower bounds non-decreasing) disjoint or
-    /// nested: an earlier removal that a later one starts inside and outlasts is cut down to its
-    /// url() token -> `none`, which ends before the later declaration starts. Amortised linear: the
-    /// stack holds the removals still open, nested, innermost on top.
+    /// Makes the removals of `out[from...]` disjoint or nested: an earlier removal that a later one
+    /// starts inside and outlasts is cut down to its url() token -> `none`, which ends before the
+    /// later declaration starts (tokens never straddle a removal). The removals are visited by start,
+    /// longest first, not in scan order: two declarations of malformed CSS can share a start and be
+    /// scanned shortest first, which hid a straddle behind them (fuzz/regressions/html/
+    /// html-crash-ac8e30bb...). The stack holds the removals still open, nested, innermost on top.
     static func resolvePartialOverlaps(_ out: inout [CSSURL], from: Int) {
+        guard out.count - from > 1 else { return }
+        let order = (from..<out.count).sorted {
+            let a = out[$0].removal.range, b = out[$1].removal.range
+            return a.lowerBound != b.lowerBound ? a.lowerBound < b.lowerBound : a.upperBound > b.upperBound
+        }
         var open: [Int] = []
-        for k in from..<out.count {
+        for k in order {
             let r = out[k].removal.range
             while let top = open.last, out[top].removal.range.upperBound <= r.lowerBound { open.removeLast() }
             while let top = open.last, out[top].removal.range.upperBound < r.upperBound,

@@ -4,7 +4,9 @@
 // "=" included), encodes "=", control and 8-bit octets, whitespace before a line end and a "-"
 // that starts a line (so no encoded line can be a boundary delimiter); a CRLF or LF in the
 // content is a hard line break written with the requested line ending. Both directions write
-// into a preallocated buffer in one pass.
+// into a preallocated buffer in one pass; runs of ordinary octets go eight at a time (QPWord), and
+// every octet that needs a decision (escapes, whitespace at a line end, breaks, line length) takes
+// the byte-at-a-time path, so the output is the same as a byte-at-a-time codec's.
 
 enum QuotedPrintable {
     /// Maximum encoded line length, soft-break "=" included (RFC 2045).
@@ -22,7 +24,29 @@ enum QuotedPrintable {
             var i = 0
             // Start of the trailing whitespace run in `out` (transport padding candidates).
             var wsStart = -1
+            // Bytes up to which the byte-at-a-time path runs after a word that was not plain.
+            var scalarEnd = 0
             while i < n {
+                if i >= scalarEnd {
+                    if i + 8 <= n {
+                        let w = QPWord.load(src + i)
+                        if QPWord.isPlainForDecode(w) {
+                            QPWord.store(w, to: out + o)
+                            if w & QPWord.highBits != 0 { unclean = true }
+                            // Spaces at the word's end continue (or start) the whitespace run.
+                            let spaces = QPWord.trailingSpaces(w)
+                            if spaces < 8 {
+                                wsStart = spaces == 0 ? -1 : o + 8 - spaces
+                            } else if wsStart < 0 {
+                                wsStart = o
+                            }
+                            o += 8
+                            i += 8
+                            continue
+                        }
+                    }
+                    scalarEnd = i + 8
+                }
                 let b = src[i]
                 // Fast path: an ordinary octet (not "=", SP, HTAB, CR, LF, other controls).
                 if b > 61 || (b > 32 && b < 61) {
@@ -91,7 +115,23 @@ enum QuotedPrintable {
                 let inp = buf.baseAddress!
                 var w = QPWriter(out: out.baseAddress!, crlf: lineEnding == .crlf)
                 var i = 0
+                var scalarEnd = 0
                 while i < n {
+                    if i >= scalarEnd {
+                        // Eight printable literals that all fit on the current line and are not
+                        // followed by a line end: copied as they are.
+                        if i + 9 <= n && w.lineLength + 8 <= QuotedPrintable.maxLineLength - 2 {
+                            let word = QPWord.load(inp + i)
+                            if QPWord.isPlainForEncode(word, atLineStart: w.lineLength == 0, next: inp[i + 8]) {
+                                QPWord.store(word, to: w.out + w.o)
+                                w.o += 8
+                                w.lineLength += 8
+                                i += 8
+                                continue
+                            }
+                        }
+                        scalarEnd = i + 8
+                    }
                     let b = inp[i]
                     // Fast path: a printable literal well inside the line (no break possible).
                     if b >= 33 && b <= 126 && b != 61 && w.lineLength < QuotedPrintable.maxLineLength - 2
@@ -167,5 +207,62 @@ struct QPWriter {
             o += 1
         }
         lineLength += width
+    }
+}
+
+/// Eight octets as one little-endian word, with branch-free "any octet is ..." tests (the
+/// classic SWAR forms: exact for "is there any", not for "which one").
+enum QPWord {
+    static let ones: UInt64 = 0x0101_0101_0101_0101
+    static let highBits: UInt64 = 0x8080_8080_8080_8080
+
+    @inline(__always)
+    static func load(_ p: UnsafePointer<UInt8>) -> UInt64 {
+        UInt64(littleEndian: UnsafeRawPointer(p).loadUnaligned(as: UInt64.self))
+    }
+
+    @inline(__always)
+    static func store(_ w: UInt64, to p: UnsafeMutablePointer<UInt8>) {
+        UnsafeMutableRawPointer(p).storeBytes(of: w.littleEndian, as: UInt64.self)
+    }
+
+    /// Some octet is below `n` (0 < n <= 128).
+    @inline(__always)
+    static func hasLess(_ w: UInt64, _ n: UInt8) -> Bool {
+        (w &- ones &* UInt64(n)) & ~w & highBits != 0
+    }
+
+    /// Some octet is above `n` (n <= 127).
+    @inline(__always)
+    static func hasMore(_ w: UInt64, _ n: UInt8) -> Bool {
+        ((w &+ ones &* UInt64(127 - n)) | w) & highBits != 0
+    }
+
+    /// Some octet equals `b`.
+    @inline(__always)
+    static func has(_ w: UInt64, _ b: UInt8) -> Bool {
+        hasLess(w ^ (ones &* UInt64(b)), 1)
+    }
+
+    /// No "=" and no control, line break or tab: the decoder copies such a word (spaces at its
+    /// end are trailing whitespace, see `trailingSpaces`).
+    @inline(__always)
+    static func isPlainForDecode(_ w: UInt64) -> Bool {
+        !hasLess(w, 32) && !has(w, 61)
+    }
+
+    /// How many of the word's last octets are spaces (0...8).
+    @inline(__always)
+    static func trailingSpaces(_ w: UInt64) -> Int {
+        (w ^ (ones &* 32)).leadingZeroBitCount / 8
+    }
+
+    /// Only printable ASCII and spaces, no "=", no "-" first on a line, and `next` (the octet
+    /// after the word) not CR or LF, so that no octet of the word ends a line: the encoder writes
+    /// such a word literally.
+    @inline(__always)
+    static func isPlainForEncode(_ w: UInt64, atLineStart: Bool, next: UInt8) -> Bool {
+        !hasLess(w, 32) && !hasMore(w, 126) && !has(w, 61) && next != 13 && next != 10
+            && !(atLineStart && w & 0xFF == 45)
     }
 }
