@@ -54,6 +54,26 @@
         return lo..<hi
     }
 
+    /// `needle` occurs in `hay` (memchr for its first byte, then memcmp; an empty needle always does).
+    static func bytesContain(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
+        if needle.isEmpty { return true }
+        guard needle.count <= hay.count else { return false }
+        return hay.withUnsafeBytes { h in
+            needle.withUnsafeBytes { n in
+                let base = h.baseAddress!, first = Int32(n[0])
+                let last = h.count - n.count
+                var i = 0
+                while i <= last {
+                    guard let hit = memchr(base + i, first, last - i + 1) else { return false }
+                    let at = base.distance(to: UnsafeRawPointer(hit))
+                    if memcmp(base + at, n.baseAddress!, n.count) == 0 { return true }
+                    i = at + 1
+                }
+                return false
+            }
+        }
+    }
+
     /// Index of the first `byte` in `p[from..<to]`, using memchr.
     @inlinable static func find(_ byte: UInt8, _ p: UnsafeRawBufferPointer, from: Int, to: Int) -> Int? {
         guard from < to, let base = p.baseAddress else { return nil }

@@ -17,6 +17,15 @@ public enum RecipientIdentifier {
         public let value: String
         /// Compare ignoring ASCII case.
         public let caseInsensitive: Bool
+        /// The bytes searched for: `value`, lower-cased when `caseInsensitive`.
+        let needle: [UInt8]
+
+        init(form: String, value: String, caseInsensitive: Bool) {
+            self.form = form
+            self.value = value
+            self.caseInsensitive = caseInsensitive
+            needle = caseInsensitive ? value.utf8.map(ASCII.lower) : Array(value.utf8)
+        }
     }
 
     /// All the forms of `address` (see the file contract). Form names: plain, lowercase, urlencoded,
@@ -74,32 +83,17 @@ public enum RecipientIdentifier {
         var haystacks = [url]
         let once = URLParts.percentDecode(url)
         if once != url { haystacks.append(once); let twice = URLParts.percentDecode(once); if twice != once { haystacks.append(twice) } }
-        let plusDecoded = once.split(separator: "+", omittingEmptySubsequences: false).joined(separator: " ")
+        let plusDecoded = once.utf8.contains(0x2B) ? String(decoding: once.utf8.map { $0 == 0x2B ? 0x20 : $0 }, as: UTF8.self) : once
         if plusDecoded != once { haystacks.append(plusDecoded) }
         // The raw URL first, so that the form reported is the one written (e.g. urlencoded, not plain).
         for hay in haystacks {
-            let lowered = hay.asciiLowercased
-            for f in forms {
-                if f.caseInsensitive ? contains(lowered, f.value.asciiLowercased) : contains(hay, f.value) { return f.form }
+            let bytes = Array(hay.utf8)
+            let lowered = bytes.map(ASCII.lower)
+            for f in forms where !f.needle.isEmpty {
+                if ASCII.bytesContain(f.caseInsensitive ? lowered : bytes, f.needle) { return f.form }
             }
         }
         return nil
-    }
-
-    static func contains(_ hay: String, _ needle: String) -> Bool {
-        let h = Array(hay.utf8), n = Array(needle.utf8)
-        guard !n.isEmpty, h.count >= n.count else { return false }
-        let first = n[0]
-        var i = 0
-        while i + n.count <= h.count {
-            if h[i] == first {
-                var ok = true
-                for k in 1..<n.count where h[i + k] != n[k] { ok = false; break }
-                if ok { return true }
-            }
-            i += 1
-        }
-        return false
     }
 
     static func urlEncode(_ s: String) -> String {

@@ -174,22 +174,7 @@ enum Glob {
     }
 
     /// True when `needle` occurs in `hay`.
-    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool {
-        guard needle.count <= hay.count else { return false }
-        if needle.isEmpty { return true }
-        let first = needle[0]
-        var i = 0
-        let last = hay.count - needle.count
-        while i <= last {
-            if hay[i] == first {
-                var k = 1
-                while k < needle.count && hay[i + k] == needle[k] { k += 1 }
-                if k == needle.count { return true }
-            }
-            i += 1
-        }
-        return false
-    }
+    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool { ASCII.bytesContain(hay, needle) }
 
     /// Whole-subject match, ASCII case-insensitive, O(pieces × subject).
     static func match(_ pieces: [GlobPiece], _ subject: [UInt8]) -> Bool {

@@ -152,25 +152,29 @@ public struct TrackerClassifier: Sendable {
 
     /// Tiny/hidden rendering + token, or a token in a vector that is not visible content by itself.
     func hiddenWithToken(_ r: Resource, _ url: String) -> String? {
-        let strength = tokenShape.strength(ofURL: url)
-        guard strength != .none else { return nil }
         let el = r.element
         switch r.vector {
         case .img, .input, .video, .other, .amp:
             let w = el.width, h = el.height
             let tiny = (w.map { $0 <= tinyMaxSide } ?? false) && (h.map { $0 <= tinyMaxSide } ?? false)
             let thin = w == 1 || h == 1 || w == 0 || h == 0
+            // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF.
+            let unsizedGIF = w == nil && h == nil && r.vector != .video && Self.gifOrNoExtension(url)
+            // The token shape is looked at only when the rendering could make it a beacon (it
+            // parses the URL; most images of a newsletter are sized content).
+            guard tiny || thin || el.hidden.hidesBox || el.inHiddenWrapper || unsizedGIF else { return nil }
+            let strength = tokenShape.strength(ofURL: url)
+            guard strength != .none else { return nil }
             let sizeLabel = "\(w.map(String.init) ?? "?")x\(h.map(String.init) ?? "?")"
             if tiny || thin { return "\(sizeLabel) + token" }
             if el.hidden.hidesBox { return "hidden + token" }
             if el.inHiddenWrapper { return "hidden wrapper + token" }
-            // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF. A random
-            // per-message token in a GIF (or extension-less) image name is a beacon.
-            if w == nil && h == nil && strength == .random && r.vector != .video && Self.gifOrNoExtension(url) {
-                return "unsized gif + token"
-            }
+            // A random per-message token in a GIF (or extension-less) image name is a beacon.
+            if unsizedGIF && strength == .random { return "unsized gif + token" }
             return nil
         case .srcset, .cssInline, .cssBlock, .backgroundAttr, .vml, .link, .import, .font:
+            let strength = tokenShape.strength(ofURL: url)
+            guard strength != .none else { return nil }
             guard strength == .random else {
                 if el.hidden.hidesBox || el.inHiddenWrapper { return "hidden + token" }
                 return nil

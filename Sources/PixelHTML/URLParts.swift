@@ -76,20 +76,22 @@ public struct URLParts: Sendable, Equatable {
         "ixid", "ixlib", "x-amz-date", "se", "sp", "sv", "sig", "sr", "skoid", "sktid"]
 
     public var tokenCandidates: [(text: Substring, final: Bool)] {
+        // Split on the ASCII delimiters' bytes (always scalar boundaries), not on Characters: the
+        // grapheme-aware split was most of the classifier's cost.
         var out = [(text: Substring, final: Bool)]()
-        let q = pathAndQuery.firstIndex(of: "?")
-        let path = pathAndQuery[pathAndQuery.startIndex..<(q ?? pathAndQuery.endIndex)]
-        let segs = path.split(separator: "/")
+        let u = pathAndQuery.utf8
+        let q = u.firstIndex(of: 0x3F) // '?'
+        let segs = u[u.startIndex..<(q ?? u.endIndex)].split(separator: 0x2F) // '/'
         for (i, seg) in segs.enumerated() {
-            for part in seg.split(separator: ";") { out.append((part, i == segs.count - 1)) }
+            for part in seg.split(separator: 0x3B) { out.append((Substring(part), i == segs.count - 1)) } // ';'
         }
         if let q {
-            for pair in pathAndQuery[pathAndQuery.index(after: q)...].split(whereSeparator: { $0 == "&" || $0 == ";" }) {
-                if let eq = pair.firstIndex(of: "=") {
+            for pair in u[u.index(after: q)...].split(whereSeparator: { $0 == 0x26 || $0 == 0x3B }) { // '&' ';'
+                if let eq = pair.firstIndex(of: 0x3D) { // '='
                     let name = pair[pair.startIndex..<eq]
-                    if name.utf8.count <= 24 && URLParts.signingParameters.contains(String(decoding: name.utf8.map(ASCII.lower), as: UTF8.self)) { continue }
-                    out.append((pair[pair.index(after: eq)...], true))
-                } else { out.append((pair, true)) }
+                    if name.count <= 24 && URLParts.signingParameters.contains(String(decoding: name.map(ASCII.lower), as: UTF8.self)) { continue }
+                    out.append((Substring(pair[pair.index(after: eq)...]), true))
+                } else { out.append((Substring(pair), true)) }
             }
         }
         return out

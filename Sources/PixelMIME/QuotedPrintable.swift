@@ -4,9 +4,11 @@
 // "=" included), encodes "=", control and 8-bit octets, whitespace before a line end and a "-"
 // that starts a line (so no encoded line can be a boundary delimiter); a CRLF or LF in the
 // content is a hard line break written with the requested line ending. Both directions write
-// into a preallocated buffer in one pass; runs of ordinary octets go eight at a time (QPWord), and
-// every octet that needs a decision (escapes, whitespace at a line end, breaks, line length) takes
-// the byte-at-a-time path, so the output is the same as a byte-at-a-time codec's.
+// into a preallocated buffer in one pass. Plain stretches go eight octets at a time (QPWord): the
+// decoder copies literal runs up to the next "=", CR or LF, the encoder copies whole short plain
+// lines and plain words; every octet that needs a decision (escapes, whitespace at a line end,
+// breaks, line length) takes the byte-at-a-time path, so the output is the same as a byte-at-a-time
+// codec's (QuotedPrintableModelTests).
 
 enum QuotedPrintable {
     /// Maximum encoded line length, soft-break "=" included (RFC 2045).
@@ -24,41 +26,52 @@ enum QuotedPrintable {
             var i = 0
             // Start of the trailing whitespace run in `out` (transport padding candidates).
             var wsStart = -1
-            // Bytes up to which the byte-at-a-time path runs after a word that was not plain.
-            var scalarEnd = 0
             while i < n {
-                if i >= scalarEnd {
-                    if i + 8 <= n {
-                        let w = QPWord.load(src + i)
-                        if QPWord.isPlainForDecode(w) {
-                            QPWord.store(w, to: out + o)
-                            if w & QPWord.highBits != 0 { unclean = true }
-                            // Spaces at the word's end continue (or start) the whitespace run.
-                            let spaces = QPWord.trailingSpaces(w)
-                            if spaces < 8 {
-                                wsStart = spaces == 0 ? -1 : o + 8 - spaces
-                            } else if wsStart < 0 {
-                                wsStart = o
-                            }
-                            o += 8
-                            i += 8
-                            continue
-                        }
+                // A run of literal octets (anything but "=", CR and LF), eight at a time. Writing a
+                // whole word is safe: the output never gets ahead of the input (o <= i).
+                let runStart = o
+                var found = false
+                while i + 8 <= n {
+                    let w = QPWord.load(src + i)
+                    QPWord.store(w, to: out + o)
+                    let specials = QPWord.decodeSpecials(w)
+                    if specials == 0 {
+                        if w & QPWord.highBits != 0 { unclean = true }
+                        o += 8
+                        i += 8
+                        continue
                     }
-                    scalarEnd = i + 8
+                    let k = specials.trailingZeroBitCount / 8
+                    if k > 0 && w & QPWord.highBits & (UInt64.max >> (64 - 8 * k)) != 0 { unclean = true }
+                    o += k
+                    i += k
+                    found = true
+                    break
                 }
+                if !found {
+                    while i < n {
+                        let b = src[i]
+                        if b == 61 || b == 13 || b == 10 { break }
+                        out[o] = b
+                        if b >= 128 { unclean = true }
+                        o += 1
+                        i += 1
+                    }
+                }
+                // Literal SP/HTAB at the run's end start (or continue) the whitespace run; any
+                // other octet ends it.
+                if o > runStart {
+                    var t = o
+                    while t > runStart && Bytes.isWSP(out[t - 1]) { t -= 1 }
+                    if t == o {
+                        wsStart = -1
+                    } else if t > runStart || wsStart < 0 {
+                        wsStart = t
+                    }
+                }
+                guard i < n else { break }
                 let b = src[i]
-                // Fast path: an ordinary octet (not "=", SP, HTAB, CR, LF, other controls).
-                if b > 61 || (b > 32 && b < 61) {
-                    out[o] = b
-                    o += 1
-                    i += 1
-                    wsStart = -1
-                    if b >= 128 { unclean = true }
-                    continue
-                }
-                switch b {
-                case 61: // '='
+                if b == 61 { // '='
                     if i + 2 < n, let h = HeaderParameters.hexValue(src[i + 1]), let l = HeaderParameters.hexValue(src[i + 2]) {
                         out[o] = h << 4 | l
                         o += 1
@@ -78,21 +91,11 @@ enum QuotedPrintable {
                     unclean = true
                     wsStart = -1
                     i += 1
-                case 32, 9:
-                    if wsStart < 0 { wsStart = o }
-                    out[o] = b
-                    o += 1
-                    i += 1
-                case 13, 10:
-                    // Hard line break: drop transport padding, keep the break as written.
+                } else {
+                    // CR or LF, a hard line break: drop transport padding, keep the break as written.
                     if wsStart >= 0 { o = wsStart; wsStart = -1 }
                     out[o] = b
                     o += 1
-                    i += 1
-                default:
-                    out[o] = b
-                    o += 1
-                    wsStart = -1
                     i += 1
                 }
             }
@@ -116,7 +119,21 @@ enum QuotedPrintable {
                 var w = QPWriter(out: out.baseAddress!, crlf: lineEnding == .crlf)
                 var i = 0
                 var scalarEnd = 0
+                var hardLineStart = true
                 while i < n {
+                    // A whole short line of printable literals (the usual text line) is copied as
+                    // it is; only a line start after a hard break looks ahead, at most 77 octets.
+                    if hardLineStart {
+                        hardLineStart = false
+                        let len = QPWord.plainLineLength(inp + i, available: n - i)
+                        if len > 0 {
+                            (w.out + w.o).update(from: inp + i, count: len)
+                            w.o += len
+                            w.lineLength = len
+                            i += len
+                            continue
+                        }
+                    }
                     if i >= scalarEnd {
                         // Eight printable literals that all fit on the current line and are not
                         // followed by a line end: copied as they are.
@@ -143,8 +160,8 @@ enum QuotedPrintable {
                         continue
                     }
                     // Hard line break: CRLF or bare LF.
-                    if b == Bytes.cr && i + 1 < n && inp[i + 1] == Bytes.lf { w.hardBreak(); i += 2; continue }
-                    if b == Bytes.lf { w.hardBreak(); i += 1; continue }
+                    if b == Bytes.cr && i + 1 < n && inp[i + 1] == Bytes.lf { w.hardBreak(); i += 2; hardLineStart = true; continue }
+                    if b == Bytes.lf { w.hardBreak(); i += 1; hardLineStart = true; continue }
                     let next = i + 1 < n ? inp[i + 1] : Bytes.lf
                     let atLineEnd = next == Bytes.lf || (next == Bytes.cr && i + 2 < n && inp[i + 2] == Bytes.lf)
                     if Bytes.isWSP(b) {
@@ -244,17 +261,53 @@ enum QPWord {
         hasLess(w ^ (ones &* UInt64(b)), 1)
     }
 
-    /// No "=" and no control, line break or tab: the decoder copies such a word (spaces at its
-    /// end are trailing whitespace, see `trailingSpaces`).
+    /// Bit 7 of each octet that is "=", CR or LF (the lowest set bit is exact; bits above it may
+    /// be spurious): where the decoder's literal run stops.
     @inline(__always)
-    static func isPlainForDecode(_ w: UInt64) -> Bool {
-        !hasLess(w, 32) && !has(w, 61)
+    static func decodeSpecials(_ w: UInt64) -> UInt64 {
+        zeroMask(w ^ (ones &* 61)) | zeroMask(w ^ (ones &* 13)) | zeroMask(w ^ (ones &* 10))
     }
 
-    /// How many of the word's last octets are spaces (0...8).
     @inline(__always)
-    static func trailingSpaces(_ w: UInt64) -> Int {
-        (w ^ (ones &* 32)).leadingZeroBitCount / 8
+    static func zeroMask(_ x: UInt64) -> UInt64 {
+        (x &- ones) & ~x & highBits
+    }
+
+    /// The length of the line at `p` when the encoder can copy all of it literally, else 0: it
+    /// ends with CRLF or LF (not counted) or at the end of the input, holds 1...76 octets, all
+    /// printable ASCII or SP and none "=", does not start with "-" and does not end with SP.
+    static func plainLineLength(_ p: UnsafePointer<UInt8>, available: Int) -> Int {
+        let limit = min(available, QuotedPrintable.maxLineLength + 2)
+        // One pass, a word at a time: find the LF, failing on the first octet that is not plain.
+        var e = 0
+        var foundLF = false
+        while e + 8 <= limit {
+            let w = load(p + e)
+            let lf = zeroMask(w ^ (ones &* 10))
+            if lf != 0 {
+                e += lf.trailingZeroBitCount / 8
+                foundLF = true
+                break
+            }
+            if hasLess(w, 32) || hasMore(w, 126) || has(w, 61) { return 0 }
+            e += 8
+        }
+        if !foundLF {
+            while e < limit && p[e] != 10 { e += 1 }
+            foundLF = e < limit
+            if !foundLF && limit < available { return 0 }        // longer than a line may be
+        }
+        var len = e
+        if foundLF && e > 0 && p[e - 1] == 13 { len -= 1 }       // CRLF
+        guard len > 0, len <= QuotedPrintable.maxLineLength, p[0] != 45, p[len - 1] != 32 else { return 0 }
+        // The octets of the last (partial) word were not checked yet.
+        var k = len & ~7
+        while k < len {
+            let b = p[k]
+            if b < 32 || b > 126 || b == 61 { return 0 }
+            k += 1
+        }
+        return len
     }
 
     /// Only printable ASCII and spaces, no "=", no "-" first on a line, and `next` (the octet

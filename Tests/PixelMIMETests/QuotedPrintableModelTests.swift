@@ -136,13 +136,41 @@ enum QPModel {
         var rng = SeededRNG(seed: 6376)
         for round in 0..<3000 {
             let n = round < 300 ? round : Int.random(in: 0...600, using: &rng)
-            let s = Self.input(&rng, count: n, specials: Self.specials)
+            var s = Self.input(&rng, count: n, specials: Self.specials)
+            // Every third input is text-shaped: short plain lines (the whole-line path), some
+            // 70...80 octets long, some starting with "-" or ending with a space.
+            if round % 3 == 0 {
+                s = []
+                for _ in 0..<Int.random(in: 1...12, using: &rng) {
+                    let len = [Int.random(in: 0...20, using: &rng), Int.random(in: 70...80, using: &rng)].randomElement(using: &rng)!
+                    var line = Self.input(&rng, count: len, specials: [32, 45, 61])
+                    if Bool.random(using: &rng), !line.isEmpty { line[line.count - 1] = 32 }
+                    s += line + (Bool.random(using: &rng) ? [13, 10] : [10])
+                }
+            }
             for crlf in [true, false] {
                 let got = QuotedPrintable.encode(s, lineEnding: crlf ? .crlf : .lf)
                 #expect(got == QPModel.encode(s, crlf: crlf), "input \(s)")
                 if got != QPModel.encode(s, crlf: crlf) { return }
             }
         }
+    }
+
+    @Test func plainLineLengthIsALineTheEncoderCopiesLiterally() {
+        func len(_ s: String) -> Int { Array(s.utf8).withUnsafeBufferPointer { QPWord.plainLineLength($0.baseAddress!, available: $0.count) } }
+        #expect(len("hello world\r\nnext") == 11)
+        #expect(len("hello world\nnext") == 11)
+        #expect(len("hello world") == 11)                       // last line, no break
+        #expect(len(String(repeating: "x", count: 76) + "\r\n") == 76)
+        #expect(len(String(repeating: "x", count: 77) + "\r\n") == 0)
+        #expect(len(String(repeating: "x", count: 200)) == 0)
+        #expect(len("-- sig\r\n") == 0)                          // "-" first on a line
+        #expect(len("trailing \r\n") == 0)                       // SP before the break
+        #expect(len("a=b\r\n") == 0)
+        #expect(len("tab\there\r\n") == 0)
+        #expect(len("bare\rcr\n") == 0)
+        #expect(len("\r\n") == 0)
+        #expect(len("caf\u{E9}\r\n") == 0)
     }
 
     @Test func longPlainLinesBreakLikeTheModel() {
@@ -165,9 +193,9 @@ enum QPModel {
             #expect(QPWord.hasLess(w, 32) == octets.contains { $0 < 32 })
             #expect(QPWord.hasMore(w, 126) == octets.contains { $0 > 126 })
             #expect(QPWord.has(w, 61) == octets.contains(61))
-            let decodePlain = !octets.contains { $0 < 32 || $0 == 61 }
-            #expect(QPWord.isPlainForDecode(w) == decodePlain)
-            #expect(QPWord.trailingSpaces(w) == octets.reversed().prefix { $0 == 32 }.count)
+            let firstSpecial = octets.firstIndex { $0 == 61 || $0 == 13 || $0 == 10 }
+            let specials = QPWord.decodeSpecials(w)
+            #expect(specials == 0 ? firstSpecial == nil : specials.trailingZeroBitCount / 8 == firstSpecial)
             for start in [true, false] {
                 for next: UInt8 in [10, 13, 32, 65] {
                     let encodePlain = !octets.contains { $0 < 32 || $0 > 126 || $0 == 61 } && next != 10 && next != 13
