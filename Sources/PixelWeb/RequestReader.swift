@@ -7,7 +7,7 @@
 import Foundation
 import PixelNet
 
-public struct RequestLimits: Sendable {
+public struct RequestLimits: Sendable, Equatable {
     public var maxRequestLine = 8192
     public var maxHeaderBytes = 16384
     public var maxBody = 65536

@@ -12,6 +12,11 @@
 // closes; a client over `max_connections` gets 503; `stop()` stops accepting and closes every open
 // connection. The X-Forwarded-For rule is ClientAddress's; a handler fault cannot take the process
 // down (handlers return values, they do not throw).
+// Reload (SIGHUP, `prepareReload` then `apply`): the token keyring, API tokens, rate limits,
+// trusted proxies, metrics_allow, token/form ages, page texts and the TLS certificate are replaced
+// for the next request (a bad value fails the reload and keeps everything); the listen address,
+// max_connections, event_loops, the request limits and TLS on/off keep their startup values and
+// are reported as needing a restart.
 import Foundation
 import Logging
 import PixelNet
@@ -33,14 +38,33 @@ public enum WebError: Error, CustomStringConvertible {
 }
 
 public final class WebServer: @unchecked Sendable {
-    public let settings: WebSettings
-    private let router: Router
-    private let clients: ClientAddress
+    /// What a request is answered with; replaced whole by a reload.
+    struct Runtime: Sendable {
+        let settings: WebSettings
+        let router: Router
+        let clients: ClientAddress
+        let tls: TLSContext?
+    }
+
+    /// A checked replacement, ready to `apply`; `needsRestart` names the settings it leaves as they
+    /// were (see the file contract).
+    public struct Reload: Sendable {
+        let runtime: Runtime
+        public let needsRestart: [String]
+    }
+
+    /// The settings in force (after the last reload).
+    public var settings: WebSettings { current.settings }
+    /// The startup settings: the listen address, limits and connection model never change.
+    private let fixed: WebSettings
+    private var runtime: Runtime
+    private var current: Runtime { lock.withLock { runtime } }
+    private let store: any ConsentStore
+    private let hooks: WebHooks
     private let logger: Logger
     private let counter: SessionCounter
     private let lock = NSLock()
     private var loop: AcceptLoop?
-    private var tls: TLSContext?
     private var open: [ObjectIdentifier: any ByteStream] = [:]
     private var loops: [ConnectionLoop] = []
     private var stopping = false
@@ -51,34 +75,84 @@ public final class WebServer: @unchecked Sendable {
 
     /// Checks nothing that can fail; `start()` reports a bad setting.
     public init(settings: WebSettings, store: any ConsentStore, keyring: TokenKeyring, hooks: WebHooks, logger: Logger) {
+        self.fixed = settings
+        self.store = store
+        self.hooks = hooks
+        self.logger = logger
+        self.loopCount = max(0, settings.eventLoops ?? (store is SQLiteConsentStore ? ProcessInfo.processInfo.activeProcessorCount : 0))
+        self.counter = SessionCounter(maxSessions: settings.maxConnections)
+        do {
+            self.runtime = try Self.runtime(settings, store: store, keyring: keyring, hooks: hooks, logger: logger, loadTLS: false)
+            self.configError = nil
+        } catch {
+            self.runtime = Runtime(settings: settings, router: Router(ctx: WebContext(settings: settings, store: store, keyring: keyring,
+                                                                                     hooks: hooks, logger: logger),
+                                                                      metricsAllow: IPNetworkList([])),
+                                   clients: ClientAddress(trusted: IPNetworkList([])), tls: nil)
+            self.configError = error.description
+        }
+    }
+
+    /// Builds what requests are answered with; a bad network list or TLS pair is an error.
+    static func runtime(_ settings: WebSettings, store: any ConsentStore, keyring: TokenKeyring, hooks: WebHooks,
+                        logger: Logger, loadTLS: Bool) throws(WebError) -> Runtime {
         var problems: [String] = []
+        var clients = ClientAddress(trusted: IPNetworkList([]))
         switch IPNetworkList.parse(settings.trustedProxies) {
-        case .success(let trusted): self.clients = ClientAddress(trusted: trusted)
-        case .failure(let e):
-            self.clients = ClientAddress(trusted: IPNetworkList([]))
-            problems.append("trusted_proxies: \(e)")
+        case .success(let trusted): clients = ClientAddress(trusted: trusted)
+        case .failure(let e): problems.append("trusted_proxies: \(e)")
         }
         var metricsAllow = IPNetworkList([])
         switch IPNetworkList.parse(settings.metricsAllow) {
         case .success(let list): metricsAllow = list
         case .failure(let e): problems.append("metrics_allow: \(e)")
         }
-        self.configError = problems.isEmpty ? nil : problems.joined(separator: "; ")
-        self.settings = settings
-        self.logger = logger
-        self.loopCount = max(0, settings.eventLoops ?? (store is SQLiteConsentStore ? ProcessInfo.processInfo.activeProcessorCount : 0))
-        self.counter = SessionCounter(maxSessions: settings.maxConnections)
-        self.router = Router(ctx: WebContext(settings: settings, store: store, keyring: keyring, hooks: hooks, logger: logger),
-                             metricsAllow: metricsAllow)
+        if !problems.isEmpty { throw .config(problems.joined(separator: "; ")) }
+        var tls: TLSContext?
+        if loadTLS && (!settings.tlsCert.isEmpty || !settings.tlsKey.isEmpty) {
+            do { tls = try TLSContext.server(certFile: settings.tlsCert, keyFile: settings.tlsKey) } catch {
+                throw .tls(error.description)
+            }
+        }
+        let ctx = WebContext(settings: settings, store: store, keyring: keyring, hooks: hooks, logger: logger)
+        return Runtime(settings: settings, router: Router(ctx: ctx, metricsAllow: metricsAllow), clients: clients, tls: tls)
+    }
+
+    /// Checks `settings` and `keyring` for a reload without changing anything: the settings that
+    /// only a restart can change keep their startup values and are listed in `needsRestart`.
+    public func prepareReload(settings new: WebSettings, keyring: TokenKeyring) throws(WebError) -> Reload {
+        var s = new
+        var restart: [String] = []
+        if s.host != fixed.host || s.port != fixed.port { restart.append("http.listen") }
+        if s.maxConnections != fixed.maxConnections { restart.append("http.max_connections") }
+        if s.eventLoops != fixed.eventLoops { restart.append("http.event_loops") }
+        if s.limits != fixed.limits { restart.append("http request limits") }
+        let tlsWas = current.tls != nil
+        let tlsNow = !s.tlsCert.isEmpty || !s.tlsKey.isEmpty
+        if tlsWas != tlsNow { restart.append("http.tls_cert/tls_key (TLS on or off)") }
+        s.host = fixed.host
+        s.port = fixed.port
+        s.maxConnections = fixed.maxConnections
+        s.eventLoops = fixed.eventLoops
+        s.limits = fixed.limits
+        if !tlsWas { s.tlsCert = ""; s.tlsKey = "" }
+        let next = try Self.runtime(s, store: store, keyring: keyring, hooks: hooks, logger: logger, loadTLS: tlsWas)
+        return Reload(runtime: next, needsRestart: restart)
+    }
+
+    /// Puts a prepared reload in force for the next request (connections being answered finish
+    /// with what they started with).
+    public func apply(_ reload: Reload) {
+        lock.withLock { runtime = reload.runtime }
     }
 
     public func start() throws {
         if let configError { throw WebError.config(configError) }
-        if !settings.tlsCert.isEmpty || !settings.tlsKey.isEmpty {
-            do { tls = try TLSContext.server(certFile: settings.tlsCert, keyFile: settings.tlsKey) } catch {
-                throw WebError.tls(error.description)
-            }
+        if !fixed.tlsCert.isEmpty || !fixed.tlsKey.isEmpty {
+            let withTLS = try Self.runtime(fixed, store: store, keyring: current.router.ctx.keyring, hooks: hooks, logger: logger, loadTLS: true)
+            lock.withLock { runtime = withTLS }
         }
+        let settings = fixed
         let listener: Listener
         do { listener = try Listener.bind(host: settings.host, port: settings.port) } catch {
             throw WebError.listen("\(settings.host):\(settings.port): \(error.description)")
@@ -89,7 +163,7 @@ public final class WebServer: @unchecked Sendable {
             try? tcp.write(ResponseWriter.encode(r, keepAlive: false), deadline: .after(seconds: 1))
             tcp.close()
         }
-        if tls == nil && loopCount > 0 {
+        if current.tls == nil && loopCount > 0 {
             try startLoops(listener, count: loopCount, refuse: refuse)
             return
         }
@@ -115,7 +189,7 @@ public final class WebServer: @unchecked Sendable {
                 self.counter.leave()
             })
         var made: [ConnectionLoop] = []
-        for _ in 0..<count { made.append(try ConnectionLoop(limits: settings.limits, handlers: handlers)) }
+        for _ in 0..<count { made.append(try ConnectionLoop(limits: fixed.limits, handlers: handlers)) }
         let all = made
         lock.withLock { loops = all }
         for (i, l) in all.enumerated() {
@@ -178,9 +252,9 @@ public final class WebServer: @unchecked Sendable {
         var stream: any ByteStream = tcp
         track(tcp, true)
         defer { track(tcp, false); stream.close() }
-        if let tls {
+        if let tls = current.tls {
             do {
-                let t = try TLSStream.accept(over: tcp, context: tls, deadline: .after(seconds: settings.limits.readTimeout))
+                let t = try TLSStream.accept(over: tcp, context: tls, deadline: .after(seconds: fixed.limits.readTimeout))
                 track(tcp, false); track(t, true)
                 stream = t
             } catch {
@@ -189,8 +263,8 @@ public final class WebServer: @unchecked Sendable {
             }
         }
         defer { track(stream, false) }
-        let reader = RequestReader(stream: stream, limits: settings.limits)
-        converse(stream, reader: reader, peer: tcp.peer.host, idle: settings.limits.readTimeout)
+        let reader = RequestReader(stream: stream, limits: fixed.limits)
+        converse(stream, reader: reader, peer: tcp.peer.host, idle: fixed.limits.readTimeout)
     }
 
     /// A connection the event loop could not finish: its session thread writes the rest of the
@@ -203,10 +277,10 @@ public final class WebServer: @unchecked Sendable {
                 counter.leave()
             }
             if !unsent.isEmpty {
-                do { try c.tcp.write(unsent, deadline: .after(seconds: settings.limits.readTimeout)) } catch { return }
+                do { try c.tcp.write(unsent, deadline: .after(seconds: fixed.limits.readTimeout)) } catch { return }
                 if !keepAlive { return }
             }
-            converse(c.tcp, reader: c.reader, peer: c.peer, idle: settings.limits.keepaliveTimeout)
+            converse(c.tcp, reader: c.reader, peer: c.peer, idle: fixed.limits.keepaliveTimeout)
         }
     }
 
@@ -217,17 +291,17 @@ public final class WebServer: @unchecked Sendable {
             let request: WebRequest
             do {
                 request = try reader.next(peerIP: peer, idle: idle)
-                idle = settings.limits.keepaliveTimeout
+                idle = fixed.limits.keepaliveTimeout
             } catch {
                 if error == .idleClose { return }
                 logger.info("http", metadata: ["status": "\(error.status.rawValue)", "error": .string(error.message), "peer": .string(peer)])
                 let r = WebResponse.text(error.status, error.message + "\n")
-                try? stream.write(ResponseWriter.encode(r, keepAlive: false), deadline: .after(seconds: settings.limits.readTimeout))
+                try? stream.write(ResponseWriter.encode(r, keepAlive: false), deadline: .after(seconds: fixed.limits.readTimeout))
                 Self.linger(stream)
                 return
             }
             let (bytes, keep) = answer(request, peer: peer)
-            do { try stream.write(bytes, deadline: .after(seconds: settings.limits.readTimeout)) } catch { return }
+            do { try stream.write(bytes, deadline: .after(seconds: fixed.limits.readTimeout)) } catch { return }
             if !keep { return }
         }
     }
@@ -235,11 +309,12 @@ public final class WebServer: @unchecked Sendable {
     /// The framed answer to one request, and whether the connection stays open after it.
     private func answer(_ r: WebRequest, peer: String) -> (bytes: [UInt8], keepAlive: Bool) {
         var request = r
-        request.clientIP = clients.resolve(peer: peer, forwardedFor: request.header("x-forwarded-for"))
-        let response = router.route(request)
+        let rt = current
+        request.clientIP = rt.clients.resolve(peer: peer, forwardedFor: request.header("x-forwarded-for"))
+        let response = rt.router.route(request)
         // Above 80 % of max_connections, connections are not kept alive, so idle clients
         // cannot hold every slot.
-        let keep = request.keepAlive && !counter.isDraining && counter.active * 5 < settings.maxConnections * 4
+        let keep = request.keepAlive && !counter.isDraining && counter.active * 5 < fixed.maxConnections * 4
         return (ResponseWriter.encode(response, keepAlive: keep, headOnly: request.method == "HEAD"), keep)
     }
 }

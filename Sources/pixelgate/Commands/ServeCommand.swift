@@ -2,7 +2,8 @@
 // (DESIGN "Command line").
 // Contract: flags override the config; logs go to stderr as logfmt; `event=ready` lists the
 // listening addresses and READY=1 goes to $NOTIFY_SOCKET; SIGHUP reloads the config for new
-// sessions (listeners stay; the HTTP server keeps its settings); SIGTERM/SIGINT stop the HTTP
+// sessions and the HTTP server's next requests, both or neither (listeners stay; settings only a
+// restart can change are named in a warning, WebServer); SIGTERM/SIGINT stop the HTTP
 // server, send STOPPING=1, answer new SMTP clients 421 4.3.2 while sessions in flight finish, and exit within `shutdown_grace` (30 s by default).
 import ArgumentParser
 import Foundation
@@ -84,7 +85,7 @@ struct Serve: ParsableCommand {
 
         while true {
             if signals.next() == SIGHUP {
-                Self.reload(self, server: server, log: log)
+                Self.reload(self, server: server, web: web, log: log)
             } else {
                 Self.shutdown(server: server, web: web, grace: cfg.relay.shutdownGrace, log: log)
             }
@@ -105,14 +106,21 @@ struct Serve: ParsableCommand {
                                 journal: try journal ?? RelayWiring.makeJournal(cfg), connector: try RelayWiring.connector(settings))
     }
 
-    static func reload(_ cmd: Serve, server: RelayServer, log: Logger) {
+    static func reload(_ cmd: Serve, server: RelayServer, web: WebServer?, log: Logger) {
         do {
             let cfg = try cmd.loadConfig()
             let current = server.currentEnvironment
             var env = try environment(cfg, log: log, journal: current.journal)
             env.isDraining = current.isDraining
+            // Everything is checked before anything changes: a relay sealing with new token keys
+            // while the gate still holds the old ones would break every new link.
+            let webReload = try web.map { try WebWiring.prepareReload($0, cfg) }
             server.reload(env)
+            if let web, let webReload { web.apply(webReload) }
             log.notice("reload", metadata: ["status": "ok", "config": .string(cfg.source)])
+            if let restart = webReload?.needsRestart, !restart.isEmpty {
+                log.warning("reload", metadata: ["status": "partial", "restart_needed": .string(restart.joined(separator: ","))])
+            }
         } catch {
             log.error("reload", metadata: ["status": "failed", "error": .string("\(error)")])
         }

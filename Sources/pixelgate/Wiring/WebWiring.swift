@@ -2,7 +2,8 @@
 // consent store (AppWiring), the token keyring of [tokens] (the same one the engine seals with) and
 // the hooks (metrics text, gate outcomes) the lead connects to the metrics registry.
 // Contract: `http.listen = ""` disables the server (nil); an unreadable api_token_file, a bad TLS
-// pair or a port in use is a startup CLIError naming the cause.
+// pair or a port in use is a startup CLIError naming the cause; a reload re-reads the settings,
+// the api_token_file and the keyring, and fails as a whole on the same errors.
 import Foundation
 import Logging
 import PixelNet
@@ -55,17 +56,32 @@ enum WebWiring {
         return s
     }
 
+    /// The [tokens] keyring (the one the engine seals with).
+    static func keyring(_ cfg: PixelgateConfig) throws -> TokenKeyring {
+        let e = cfg.engine
+        do {
+            return try TokenKeySource.keyring(inlineKey: e.tokenKey, keyFile: e.tokenKeyFile, keyID: UInt8(e.tokenKeyID), stateDir: cfg.common.stateDir)
+        } catch {
+            throw CLIError("pixelgate: tokens: \(error.description)")
+        }
+    }
+
+    /// A checked reload of `server` for this config (SIGHUP); applied by the caller together with
+    /// the relay's, so that the gate always opens what the engine seals.
+    static func prepareReload(_ server: WebServer, _ cfg: PixelgateConfig) throws -> WebServer.Reload {
+        if cfg.http.listen.isEmpty { throw CLIError("pixelgate: http.listen: the HTTP server cannot be turned off by a reload") }
+        do {
+            return try server.prepareReload(settings: settings(cfg), keyring: keyring(cfg))
+        } catch let e as WebError {
+            throw CLIError("pixelgate: \(e.description)")
+        }
+    }
+
     /// The server for this config, not yet started; nil when `http.listen` is "".
     static func server(_ cfg: PixelgateConfig, hooks: WebHooks = WebHooks(), log: Logger) throws -> WebServer? {
         if cfg.http.listen.isEmpty { return nil }
         let settings = try settings(cfg)
-        let e = cfg.engine
-        let ring: TokenKeyring
-        do {
-            ring = try TokenKeySource.keyring(inlineKey: e.tokenKey, keyFile: e.tokenKeyFile, keyID: UInt8(e.tokenKeyID), stateDir: cfg.common.stateDir)
-        } catch {
-            throw CLIError("pixelgate: tokens: \(error.description)")
-        }
+        let ring = try keyring(cfg)
         if settings.policyURL.isEmpty { log.warning("http", metadata: ["warning": "http.policy_url is empty: the preferences page has no policy link"]) }
         if settings.apiTokens.isEmpty { log.notice("http", metadata: ["api": "disabled (no http.api_tokens)"]) }
         let store = try AppWiring.store(cfg)
