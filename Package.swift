@@ -91,6 +91,8 @@ let package = Package(
         .testTarget(name: "PixelMetricsTests", dependencies: ["PixelMetrics"]),
         .testTarget(name: "PixelDKIMTests", dependencies: ["PixelDKIM", "PixelCrypto"], resources: [.copy("vectors")]),
         .testTarget(name: "PixelWebTests", dependencies: ["PixelWeb", "PixelStore", "PixelPolicy", "PixelMetrics", "PixelNet"]),
+        // The executable's wiring and config (SwiftPM links an @main executable into its tests).
+        .testTarget(name: "pixelgateTests", dependencies: ["pixelgate"]),
     ],
     swiftLanguageModes: [.v6]
 )
