@@ -100,38 +100,34 @@ public enum HeaderFields {
 
     /// The lower-case domain of the first address in a From value, or nil when there is none.
     public static func fromDomain(_ value: String) -> String? {
-        // Drop quoted strings and comments, which may contain '@', '<' or ','.
-        var cleaned = ""
+        // Drop quoted strings and comments, which may contain '@', '<' or ','. Octets, not
+        // Characters: the delimiters are ASCII and a Character walk was most of the signer's setup.
+        var cleaned: [UInt8] = []
+        cleaned.reserveCapacity(value.utf8.count)
         var inQuote = false, depth = 0, escape = false
-        for c in value {
+        for c in value.utf8 {
             if escape { escape = false; continue }
-            if c == "\\" && (inQuote || depth > 0) { escape = true; continue }
-            if inQuote { if c == "\"" { inQuote = false }; continue }
-            if c == "(" { depth += 1; continue }
-            if c == ")" && depth > 0 { depth -= 1; continue }
+            if c == 0x5C && (inQuote || depth > 0) { escape = true; continue }     // backslash
+            if inQuote { if c == 0x22 { inQuote = false }; continue }
+            if c == 0x28 { depth += 1; continue }                                   // (
+            if c == 0x29 && depth > 0 { depth -= 1; continue }                      // )
             if depth > 0 { continue }
-            if c == "\"" { inQuote = true; continue }
+            if c == 0x22 { inQuote = true; continue }                               // "
             cleaned.append(c)
         }
-        var addr: Substring
-        if let lt = cleaned.firstIndex(of: "<"), let gt = cleaned[lt...].firstIndex(of: ">") {
-            addr = cleaned[cleaned.index(after: lt)..<gt]
+        let addr: ArraySlice<UInt8>
+        if let lt = cleaned.firstIndex(of: 0x3C), let gt = cleaned[lt...].firstIndex(of: 0x3E) {   // < >
+            addr = cleaned[(lt + 1)..<gt]
         } else {
-            addr = Substring(cleaned.split(separator: ",").first ?? "")
+            addr = cleaned.split(separator: 0x2C).first ?? []                                      // ,
         }
-        guard let at = addr.lastIndex(of: "@") else { return nil }
-        var domain = addr[addr.index(after: at)...].trimmingASCIISpace().lowercased()
+        guard let at = addr.lastIndex(of: 0x40) else { return nil }                              // @
+        var d = addr[(at + 1)...]
+        while let f = d.first, f == 0x20 || f == 0x09 { d.removeFirst() }
+        while let l = d.last, l == 0x20 || l == 0x09 { d.removeLast() }
+        var domain = String(decoding: d, as: UTF8.self).lowercased()
         while domain.hasSuffix(".") { domain.removeLast() }
         if domain.hasPrefix("[") || domain.isEmpty { return nil }
         return domain
-    }
-}
-
-extension StringProtocol {
-    func trimmingASCIISpace() -> String {
-        var s = Substring(self)
-        while let f = s.first, f == " " || f == "\t" { s.removeFirst() }
-        while let l = s.last, l == " " || l == "\t" { s.removeLast() }
-        return String(s)
     }
 }

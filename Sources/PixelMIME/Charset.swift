@@ -34,7 +34,7 @@ public enum Charset: Sendable, Equatable {
         case "windows-1252", "cp1252", "win-1252", "x-cp1252", "windows1252", "cswindows1252", "ms-ansi":
             self = .windows1252
         default:
-            self = Charset.isASCIICompatible(n) ? .otherASCIICompatible(n) : .notASCIICompatible(n)
+            self = Charset.unknownNameIsASCIICompatible(n) ? .otherASCIICompatible(n) : .notASCIICompatible(n)
         }
     }
 
@@ -53,15 +53,21 @@ public enum Charset: Sendable, Equatable {
     /// False for charsets whose bytes below 0x80 are not ASCII (UTF-16/32, UCS-2/4, UTF-7,
     /// ISO-2022-*, HZ, EBCDIC code pages...). Unknown names are assumed ASCII-compatible.
     public static func isASCIICompatible(_ name: String) -> Bool {
-        let n = name.trimmingASCIIWhitespace().lowercased()
-        let prefixes = ["utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "ucs-4", "ucs4", "utf-7", "utf7",
-                        "iso-2022", "iso2022", "csiso2022", "hz-gb", "hz", "unicode", "csunicode", "ebcdic",
-                        "x-ebcdic", "utf-ebcdic", "cp037", "ibm037", "cp500", "ibm500", "cp875", "cp1026",
-                        "cp1047", "ibm1047", "cp273", "ibm273", "cp1140", "cp1141", "cp1142", "cp1143",
-                        "cp1144", "cp1145", "cp1146", "cp1147", "cp1148", "cp1149", "ibm-1047", "x-mac-ce-ebcdic",
-                        "csunicode11utf7", "scsu", "bocu-1"]
-        if ["unicode-1-1-utf-8", "unicode-2-0-utf-8"].contains(n) { return true }
-        return !prefixes.contains { n == $0 || n.hasPrefix($0 + "-") || n.hasPrefix($0 + "_") || (n.hasPrefix($0) && $0.count > 3) }
+        if case .notASCIICompatible = Charset(name: name) { return false }
+        return true
+    }
+
+    /// Prefixes of the labels that are not ASCII-compatible (see `isASCIICompatible`).
+    static let notASCIIPrefixes = ["utf-16", "utf16", "utf-32", "utf32", "ucs-2", "ucs2", "ucs-4", "ucs4", "utf-7", "utf7",
+                                   "iso-2022", "iso2022", "csiso2022", "hz-gb", "hz", "unicode", "csunicode", "ebcdic",
+                                   "x-ebcdic", "utf-ebcdic", "cp037", "ibm037", "cp500", "ibm500", "cp875", "cp1026",
+                                   "cp1047", "ibm1047", "cp273", "ibm273", "cp1140", "cp1141", "cp1142", "cp1143",
+                                   "cp1144", "cp1145", "cp1146", "cp1147", "cp1148", "cp1149", "ibm-1047", "x-mac-ce-ebcdic",
+                                   "csunicode11utf7", "scsu", "bocu-1"]
+
+    /// The rule for a label none of the known cases matched (`n` trimmed and lower-cased).
+    static func unknownNameIsASCIICompatible(_ n: String) -> Bool {
+        !notASCIIPrefixes.contains { n == $0 || n.hasPrefix($0 + "-") || n.hasPrefix($0 + "_") || (n.hasPrefix($0) && $0.count > 3) }
     }
 
     /// Encodes `text` for insertion into an HTML part in charset `charset`: characters the charset

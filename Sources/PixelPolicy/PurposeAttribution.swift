@@ -77,10 +77,11 @@ public enum PurposeList {
         return out
     }
 
+    /// Splits on the ASCII separators' bytes (a Character split was a noticeable share of the
+    /// per-message cost, and never split at a CRLF, which is one Character).
     static func split(_ value: String) -> [String] {
-        value.split(whereSeparator: { $0 == "," || $0 == " " || $0 == "\t" || $0 == ";" || $0 == "\r" || $0 == "\n" })
-            .map(String.init)
-            .filter { !$0.isEmpty }
+        value.utf8.split(whereSeparator: { $0 == 0x2C || $0 == 0x20 || $0 == 0x09 || $0 == 0x3B || $0 == 0x0D || $0 == 0x0A })
+            .map { String(Substring($0)) }
     }
 }
 

@@ -55,7 +55,7 @@ public final class InboundSession: @unchecked Sendable {
     let peer: SocketAddress
     let clientAllowed: Bool
     var out: [UInt8] = []
-    var readBuffer = [UInt8](repeating: 0, count: 64 * 1024)
+    var readBuffer = [UInt8].readBuffer(count: 64 * 1024)
 
     // Transaction and session facts.
     var forwarded: [String: String] = [:]

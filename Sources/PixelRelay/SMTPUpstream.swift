@@ -43,7 +43,7 @@ public final class SMTPUpstream: Upstream {
     public private(set) var isAlive = true
     public let label: String
     private let settings: UpstreamSettings
-    private var readBuffer = [UInt8](repeating: 0, count: 16 * 1024)
+    private var readBuffer = [UInt8].readBuffer(count: 16 * 1024)
 
     private init(stream: any ByteStream, label: String, settings: UpstreamSettings) {
         self.stream = stream

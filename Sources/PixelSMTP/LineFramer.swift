@@ -47,8 +47,13 @@ public struct LineFramer: Sendable {
     /// Bytes received but not yet returned as lines.
     public var buffered: Int { buffer.count - start }
 
-    /// Adds received bytes.
-    public mutating func append(_ bytes: some Collection<UInt8>) {
+    /// Adds received bytes (concrete overloads for the hot callers in other modules, which would
+    /// otherwise run the unspecialised generic).
+    public mutating func append(_ bytes: ArraySlice<UInt8>) { appendBytes(bytes) }
+    public mutating func append(_ bytes: [UInt8]) { appendBytes(bytes) }
+    public mutating func append(_ bytes: some Collection<UInt8>) { appendBytes(bytes) }
+
+    private mutating func appendBytes(_ bytes: some Collection<UInt8>) {
         if start > 0 && start == buffer.count {
             buffer.removeAll(keepingCapacity: true)
             start = 0

@@ -15,7 +15,11 @@ public enum XText {
     }
 
     /// Encodes any string as xtext: "+", "=", and bytes outside 0x21...0x7E become "+HH".
-    public static func encode(_ s: some StringProtocol) -> String {
+    /// (A String overload, so that callers in other modules do not run the unspecialised generic.)
+    public static func encode(_ s: String) -> String { encode(Substring(s)) }
+
+    /// Encodes any string as xtext: "+", "=", and bytes outside 0x21...0x7E become "+HH".
+    public static func encode(_ s: Substring) -> String {
         var out: [UInt8] = []
         out.reserveCapacity(s.utf8.count)
         let hex = Array("0123456789ABCDEF".utf8)

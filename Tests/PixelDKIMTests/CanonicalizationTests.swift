@@ -106,6 +106,11 @@ import PixelCrypto
         ("\"a@evil.test\" <b@good.test>", "good.test"),
         ("(comment @x.test) c@d.test", "d.test"),
         ("undisclosed", nil),
+        ("\"x \\\" <y@evil.test>\" <z@ok.test>", "ok.test"),   // escaped quote inside a quoted string
+        ("a@first.test, b@second.test", "first.test"),
+        ("Joe <joe@trailing.test.>", "trailing.test"),
+        ("joe@[192.0.2.1]", nil),
+        ("Zoë <zoe@\tcafé.example >", "café.example"),
     ] as [(String, String?)])
     func fromDomain(value: String, domain: String?) {
         #expect(HeaderFields.fromDomain(value) == domain)
