@@ -24,6 +24,17 @@ func tempDir() throws -> String {
 }
 
 @Suite struct WiringTests {
+    /// One [[dkim]] entry for shop.example, selector s1.
+    static func dkimConfig(key: String, algorithm: String) throws -> PixelgateConfig {
+        try PixelgateConfig(reader: ConfigReader(text: """
+            [[dkim]]
+            domain = "shop.example"
+            selector = "s1"
+            key = "\(key)"
+            algorithm = "\(algorithm)"
+            """, path: "test.toml"))
+    }
+
     @Test func metricLabelsAreClosedSets() {
         #expect(ProcessMetrics.replyClass(250) == "2xx")
         #expect(ProcessMetrics.replyClass(451) == "4xx")
@@ -44,13 +55,7 @@ func tempDir() throws -> String {
         try p.run()
         p.waitUntilExit()
         #expect(p.terminationStatus == 0)
-        let cfg = try PixelgateConfig(reader: ConfigReader(text: """
-            [[dkim]]
-            domain = "shop.example"
-            selector = "s1"
-            key = "\(key)"
-            algorithm = "ed25519-sha256"
-            """, path: "test.toml"))
+        let cfg = try Self.dkimConfig(key: key, algorithm: "ed25519-sha256")
         let planner = try DKIMWiring.wrap(PrefixPlanner(), cfg)
         let message = Array("From: News <news@shop.example>\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nbody\r\n".utf8)
         let ctx = MessageContext(session: "s", queueID: nil, mailFrom: "news@shop.example", messageKey: "k")
@@ -66,13 +71,7 @@ func tempDir() throws -> String {
     }
 
     @Test func dkimBadKeyNamesTheEntry() throws {
-        let cfg = try PixelgateConfig(reader: ConfigReader(text: """
-            [[dkim]]
-            domain = "shop.example"
-            selector = "s1"
-            key = "/nonexistent/key.pem"
-            algorithm = "rsa-sha256"
-            """, path: "test.toml"))
+        let cfg = try Self.dkimConfig(key: "/nonexistent/key.pem", algorithm: "rsa-sha256")
         do {
             _ = try DKIMWiring.loadSigner(cfg)
             Issue.record("a missing key must fail")
