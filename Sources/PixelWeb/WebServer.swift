@@ -16,7 +16,7 @@
 // trusted proxies, metrics_allow, token/form ages, page texts and the TLS certificate are replaced
 // for the next request (a bad value fails the reload and keeps everything); the listen address,
 // max_connections, event_loops, the request limits and TLS on/off keep their startup values and
-// are reported as needing a restart.
+// are reported as needing a restart. Rate-limit counters start afresh with the new settings.
 import Foundation
 import Logging
 import PixelNet
@@ -136,6 +136,10 @@ public final class WebServer: @unchecked Sendable {
         s.eventLoops = fixed.eventLoops
         s.limits = fixed.limits
         if !tlsWas { s.tlsCert = ""; s.tlsKey = "" }
+        if tlsWas && !tlsNow {                      // still TLS until a restart: keep the files
+            s.tlsCert = current.settings.tlsCert
+            s.tlsKey = current.settings.tlsKey
+        }
         let next = try Self.runtime(s, store: store, keyring: keyring, hooks: hooks, logger: logger, loadTLS: tlsWas)
         return Reload(runtime: next, needsRestart: restart)
     }

@@ -43,6 +43,37 @@ import Testing
         #expect((try? f.raw(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8), timeout: 3))?.status != 200)
     }
 
+    static func httpsHealth(_ f: WebFixture) throws -> Int? {
+        let tls = try TLSStream.connect(over: try f.connect(), context: try TLSContext.client(verify: false), serverName: "localhost",
+                                        deadline: .after(seconds: 5))
+        defer { tls.close() }
+        try tls.write(Array("GET /healthz HTTP/1.1\r\nHost: a\r\n\r\n".utf8), deadline: .after(seconds: 5))
+        return try WebFixture.readReply(tls, timeout: 5)?.status
+    }
+
+    /// SIGHUP with renewed certificate files: read again; missing files fail the reload; emptying
+    /// the settings cannot turn TLS off before a restart (the files in force are kept).
+    @Test func reloadReadsRenewedCertificateAndKeepsTLSOn() throws {
+        _ = Self.ignoreSigpipe
+        let (cert, key) = try Self.selfSigned()
+        let f = try WebFixture { $0.tlsCert = cert; $0.tlsKey = key }
+        let (cert2, key2) = try Self.selfSigned()
+        var s = f.server.settings
+        s.tlsCert = cert2
+        s.tlsKey = key2
+        f.server.apply(try f.server.prepareReload(settings: s, keyring: f.keyring))
+        #expect(try Self.httpsHealth(f) == 200)
+        s.tlsCert = cert2 + ".missing"
+        #expect(throws: WebError.self) { try f.server.prepareReload(settings: s, keyring: f.keyring) }
+        s.tlsCert = ""
+        s.tlsKey = ""
+        let off = try f.server.prepareReload(settings: s, keyring: f.keyring)
+        #expect(off.needsRestart == ["http.tls_cert/tls_key (TLS on or off)"])
+        f.server.apply(off)
+        #expect(try Self.httpsHealth(f) == 200, "still HTTPS until a restart")
+        #expect(f.server.settings.tlsCert == cert2)
+    }
+
     @Test func missingCertificateIsAStartError() throws {
         let dir = NSTemporaryDirectory() + "pixelweb-\(UUID().uuidString)"
         try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
