@@ -40,7 +40,7 @@ public struct Signature: Sendable, Equatable {
 
     /// `path` keeps its case (token shapes need it); `lowerPath` is its lower-cased copy.
     func matches(host h: String, path subject: [UInt8], lowerPath: [UInt8]) -> Bool {
-        if !requiredLiteral.isEmpty && !Glob.contains(lowerPath, requiredLiteral) { return false }
+        if !requiredLiteral.isEmpty && !ASCII.bytesContain(lowerPath, requiredLiteral) { return false }
         let hostOK: Bool
         if hostGlob == "*" { hostOK = true }
         else if hostGlob.hasPrefix("*."), !hostGlob.dropFirst(2).contains("*") {
@@ -174,8 +174,6 @@ enum Glob {
     }
 
     /// True when `needle` occurs in `hay`.
-    static func contains(_ hay: [UInt8], _ needle: [UInt8]) -> Bool { ASCII.bytesContain(hay, needle) }
-
     /// Whole-subject match, ASCII case-insensitive, O(pieces × subject).
     static func match(_ pieces: [GlobPiece], _ subject: [UInt8]) -> Bool {
         let n = subject.count

@@ -4,6 +4,8 @@
 // `SessionCounter`; a client over the cap, or any client after `drain()` began, is handed to
 // `refuse` on the accept thread (the caller writes its 421 line there) and is then closed.
 // `stop()` ends the accept loop within `pollInterval`; `SessionCounter.waitIdle` waits for sessions.
+// With `admit` instead of `session`, an admitted client is handed over on the accept thread (an
+// event loop takes it) and the receiver closes it and calls `counter.leave()`.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -58,7 +60,12 @@ public final class SessionCounter: @unchecked Sendable {
 public final class AcceptLoop: @unchecked Sendable {
     public let listener: Listener
     private let counter: SessionCounter
-    private let session: @Sendable (TCPStream) -> Void
+    /// Runs a session on its own thread, or hands an admitted client over on the accept thread.
+    private enum Handler {
+        case thread(@Sendable (TCPStream) -> Void)
+        case admit(@Sendable (TCPStream) -> Void)
+    }
+    private let handler: Handler
     private let threads = SessionThreads()
     private let refuse: @Sendable (TCPStream, Refusal) -> Void
     private let stopFlag = PThreadLock()
@@ -72,7 +79,18 @@ public final class AcceptLoop: @unchecked Sendable {
                 refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
         self.listener = listener
         self.counter = counter
-        self.session = session
+        self.handler = .thread(session)
+        self.refuse = refuse
+    }
+
+    /// `admit` gets each admitted client on the accept thread; it owns the client and its slot
+    /// (close it, then `counter.leave()`). `refuse` as above.
+    public init(listener: Listener, counter: SessionCounter,
+                admit: @escaping @Sendable (TCPStream) -> Void,
+                refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
+        self.listener = listener
+        self.counter = counter
+        self.handler = .admit(admit)
         self.refuse = refuse
     }
 
@@ -105,12 +123,16 @@ public final class AcceptLoop: @unchecked Sendable {
                 client.close()
                 continue
             }
-            let work = session
-            let counter = self.counter
-            threads.run {
-                work(client)
-                client.close()
-                counter.leave()
+            switch handler {
+            case .admit(let take):
+                take(client)
+            case .thread(let work):
+                let counter = self.counter
+                threads.run {
+                    work(client)
+                    client.close()
+                    counter.leave()
+                }
             }
         }
     }

@@ -67,7 +67,6 @@ public final class WebServer: @unchecked Sendable {
     private var loop: AcceptLoop?
     private var open: [ObjectIdentifier: any ByteStream] = [:]
     private var loops: [ConnectionLoop] = []
-    private var stopping = false
     private let threads = SessionThreads()
     public private(set) var boundPort: UInt16 = 0
 
@@ -201,27 +200,16 @@ public final class WebServer: @unchecked Sendable {
             t.name = "http loop \(i)"
             t.start()
         }
-        let t = Thread { [self] in
-            var next = 0
-            while !lock.withLock({ stopping }) {
-                let client: TCPStream?
-                do { client = try listener.accept(deadline: .after(seconds: 0.25)) } catch {
-                    usleep(100_000)
-                    continue
-                }
-                guard let client else { continue }
-                if let why = counter.tryEnter() {
-                    refuse(client, why)
-                    client.close()
-                    continue
-                }
-                track(client, true)
-                all[next % all.count].add(client)
-                next &+= 1
-            }
-        }
-        t.name = "http accept \(listener.address)"
-        t.start()
+        let rr = RoundRobin(count: all.count)
+        let loop = AcceptLoop(listener: listener, counter: counter,
+                              admit: { [weak self] client in
+                                  guard let self else { client.close(); return }
+                                  self.track(client, true)
+                                  all[rr.next()].add(client)
+                              },
+                              refuse: refuse)
+        self.loop = loop
+        loop.start()
     }
 
     /// `event_loops`, resolved (see WebSettings.eventLoops).
@@ -229,10 +217,7 @@ public final class WebServer: @unchecked Sendable {
 
     public func stop() {
         loop?.stop()
-        let running = lock.withLock { () -> [ConnectionLoop] in
-            stopping = true
-            return loops
-        }
+        let running = lock.withLock { loops }
         for l in running { l.stop() }
         counter.drain()
         let streams = lock.withLock { Array(open.values) }
@@ -320,5 +305,16 @@ public final class WebServer: @unchecked Sendable {
         // cannot hold every slot.
         let keep = request.keepAlive && !counter.isDraining && counter.active * 5 < fixed.maxConnections * 4
         return (ResponseWriter.encode(response, keepAlive: keep, headOnly: request.method == "HEAD"), keep)
+    }
+}
+
+/// Which event loop takes the next client (only the accept thread asks).
+private final class RoundRobin: @unchecked Sendable {
+    private let count: Int
+    private var i = 0
+    init(count: Int) { self.count = count }
+    func next() -> Int {
+        defer { i = (i + 1) % count }
+        return i
     }
 }
