@@ -57,6 +57,30 @@ public struct ExistingSignature: Sendable, Equatable {
         return .readable(BodyRequirement(canonicalization: body, hash: hash, limit: limit), bodyHash: [UInt8](bh))
     }
 
+    /// False only when the header block of `message` (up to its first empty line) certainly holds
+    /// no DKIM-Signature field: no line of it starts with that name, in any case. Lets a signer with
+    /// nothing to sign skip the header parse.
+    public static func mayBePresent(in message: UnsafeRawBufferPointer) -> Bool {
+        let name = Array("dkim-signature".utf8)
+        let n = message.count
+        var line = 0
+        while line < n {
+            let first = message[line]
+            if first == 0x0A || (first == 0x0D && line + 1 < n && message[line + 1] == 0x0A) { return false }  // end of header
+            if n - line >= name.count {
+                var same = true
+                for k in 0..<name.count where message[line + k] | 0x20 != name[k] {
+                    same = false
+                    break
+                }
+                if same { return true }
+            }
+            guard let base = message.baseAddress, let lf = memchr(base + line, 0x0A, n - line) else { return false }
+            line = base.distance(to: UnsafeRawPointer(lf)) + 1
+        }
+        return false
+    }
+
     /// All DKIM-Signature fields of a header block.
     public static func all(block: [UInt8], fields: [HeaderField]) -> [ExistingSignature] {
         fields.filter { $0.isNamed("dkim-signature") }.map { ExistingSignature(block: block, field: $0) }

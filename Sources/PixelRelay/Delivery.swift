@@ -1,6 +1,7 @@
 // Delivery: the fan-out of one message's variants upstream, the delivery journal, and the answer.
 // Contract (DESIGN "Data path" step 7):
-// - recipients the journal already holds for this message key are accepted and skipped;
+// - recipients the journal already holds for this message key (`JournalAnswer`, read while the
+//   message was planned: JournalCheck) are accepted and skipped;
 // - a single variant covering every recipient reuses the transaction opened at MAIL/RCPT time;
 //   otherwise that transaction is reset and each variant is its own transaction (MAIL, its RCPTs,
 //   DATA) on the same upstream session;
@@ -33,7 +34,8 @@ public struct DeliveryRequest {
     /// MAIL and every RCPT of `recipients` are still open upstream.
     public var openTransaction: Bool
     public var client: ClientInfo
-    public var messageKey: String
+    /// The message key and the journal's answer for each recipient.
+    public var journalAnswer: JournalAnswer
     public var received: [UInt8]
     public var message: UnsafeRawBufferPointer
     /// When the inbound transaction started (MAIL), for `delay_ms`.
@@ -43,13 +45,13 @@ public struct DeliveryRequest {
     public var journalPartialFailures = true
 
     public init(variants: [PlannedVariant], recipients: [InboundRecipient], mailFrom: MailFrom, openTransaction: Bool,
-                client: ClientInfo, messageKey: String, received: [UInt8], message: UnsafeRawBufferPointer, started: Deadline) {
+                client: ClientInfo, journalAnswer: JournalAnswer, received: [UInt8], message: UnsafeRawBufferPointer, started: Deadline) {
         self.variants = variants
         self.recipients = recipients
         self.mailFrom = mailFrom
         self.openTransaction = openTransaction
         self.client = client
-        self.messageKey = messageKey
+        self.journalAnswer = journalAnswer
         self.received = received
         self.message = message
         self.started = started
@@ -79,25 +81,20 @@ public enum Delivery {
         for v in req.variants { for i in v.recipients where i >= 0 && i < n { variantOf[i] = v.label } }
 
         // Journal: recipients already delivered by an earlier attempt of this very message.
-        if let journal {
-            var skipped: [Int] = []
-            for i in 0..<n {
-                do {
-                    if try journal.wasDelivered(messageKey: req.messageKey, recipient: req.recipients[i].rcpt.address) {
-                        replies[i] = SMTPReply(250, "2.0.0", "Ok: already delivered")
-                        skippedByJournal[i] = true
-                        skipped.append(i)
-                    }
-                } catch {
-                    log.warning("error", metadata: ["what": "journal read", "error": .string("\(error)")])
-                }
-            }
-            if !skipped.isEmpty {
-                log.info("relayed", metadata: ["to": .string(skipped.map { addresses.render(req.recipients[$0].rcpt.address) }.joined(separator: ",")),
-                                               "rcpts": "\(skipped.count)", "status": "skipped", "reason": "journal",
-                                               "variant": .string(Set(skipped.map { variantOf[$0] }).sorted().joined(separator: ",")),
-                                               "delay_ms": "\(req.started.elapsedMillis)"])
-            }
+        for e in req.journalAnswer.errors {
+            log.warning("error", metadata: ["what": "journal read", "error": .string(e)])
+        }
+        var skipped: [Int] = []
+        for i in 0..<n where i < req.journalAnswer.delivered.count && req.journalAnswer.delivered[i] {
+            replies[i] = SMTPReply(250, "2.0.0", "Ok: already delivered")
+            skippedByJournal[i] = true
+            skipped.append(i)
+        }
+        if !skipped.isEmpty {
+            log.info("relayed", metadata: ["to": .string(skipped.map { addresses.render(req.recipients[$0].rcpt.address) }.joined(separator: ",")),
+                                           "rcpts": "\(skipped.count)", "status": "skipped", "reason": "journal",
+                                           "variant": .string(Set(skipped.map { variantOf[$0] }).sorted().joined(separator: ",")),
+                                           "delay_ms": "\(req.started.elapsedMillis)"])
         }
         let pending = req.variants.map { v in (v, v.recipients.filter { replies[$0] == nil }) }.filter { !$0.1.isEmpty }
         let reuse = req.openTransaction && pending.count == 1 && pending[0].1.count == n
@@ -154,7 +151,7 @@ public enum Delivery {
         let isRetry = replies.indices.contains { skippedByJournal[$0] }
         if req.journalPartialFailures, let journal, !newlyDelivered.isEmpty, isRetry || !final.allSatisfy(\.isPositive) {
             do {
-                try journal.markDelivered(messageKey: req.messageKey, recipients: newlyDelivered.map { req.recipients[$0].rcpt.address })
+                try journal.markDelivered(messageKey: req.journalAnswer.messageKey, recipients: newlyDelivered.map { req.recipients[$0].rcpt.address })
             } catch {
                 log.error("error", metadata: ["what": "journal write", "error": .string("\(error)")])
             }

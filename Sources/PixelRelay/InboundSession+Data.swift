@@ -4,7 +4,8 @@
 // with their coded reply and nothing is relayed; a client that disconnects mid-DATA gets nothing
 // relayed; the client is answered only after upstream answered every variant (SMTP: one reply,
 // LMTP: one per recipient in RCPT order); the planner's `finished` (delivery records) runs right
-// after that answer is flushed.
+// after that answer is flushed. For a single recipient the upstream DATA command is sent before
+// planning (`Upstream.announceData`), so its round trip overlaps the planner's work.
 import Logging
 import PixelCrypto
 import PixelNet
@@ -79,6 +80,9 @@ extension InboundSession {
             spool.close()
             if let granted { env.largeMessages.release(granted) }
         }
+        // One recipient makes one variant on the open transaction: DATA goes upstream now, and
+        // its 354 comes back while the message is planned (SMTPUpstream settles it otherwise).
+        if recipients.count == 1 && upstreamInTransaction { try? up.announceData() }
         var record: (() -> Void)?
         do {
             try spool.withBytes { (message: UnsafeRawBufferPointer) in
@@ -119,16 +123,16 @@ extension InboundSession {
     /// Plans and relays the message and queues the answer; returns the planner's `finished` call
     /// (delivery records), to run once the answer is flushed, or nil when nothing was relayed.
     private func deliver(message: UnsafeRawBufferPointer, mailFrom: MailFrom, upstream up: any Upstream) -> (() -> Void)? {
-        var hasher = SHA256Stream()
-        hasher.update(Array(mailFrom.address.utf8) + [0])
-        hasher.update(message)
-        let key = Digest.hex(hasher.finish())
+        // The message key and the journal's answer are worked out beside the planner.
+        let check = JournalCheck(message: message, mailFrom: mailFrom.address,
+                                 recipients: recipients.map(\.rcpt.address), journal: env.journal)
+        defer { _ = check.finish() }
         var queueID = forwarded["IDENT"].flatMap { $0.hasPrefix("[") ? nil : $0 }
         if queueID == nil, let traced = TraceQueueID.postfixQueueID(in: message) {
             queueID = traced
             log[metadataKey: "queue_id"] = .string(traced)
         }
-        let context = MessageContext(session: id, queueID: queueID, mailFrom: mailFrom.address, messageKey: key)
+        let context = MessageContext(session: id, queueID: queueID, mailFrom: mailFrom.address)
         let planned = recipients.map { PlannedRecipient(address: $0.rcpt.address, prepared: $0.prepared) }
         let variants: [PlannedVariant]
         do throws(PlanFailure) {
@@ -154,7 +158,7 @@ extension InboundSession {
             clientAddress: known("ADDR") ?? peer.host, byHost: settings.hostname,
             protocolName: protocolName, sessionID: id).encoded()
         var req = DeliveryRequest(variants: variants, recipients: recipients, mailFrom: mailFrom,
-                                  openTransaction: upstreamInTransaction, client: clientInfo, messageKey: key,
+                                  openTransaction: upstreamInTransaction, client: clientInfo, journalAnswer: check.finish(),
                                   received: received, message: message, started: transactionStart)
         req.journalPartialFailures = mode == .smtp
         let (replies, outcomes) = Delivery.run(req, upstream: up, journal: env.journal, log: log,
@@ -165,7 +169,7 @@ extension InboundSession {
         } else {
             reply(Delivery.aggregate(replies))
         }
-        log.debug("message", metadata: ["size": "\(message.count)", "key": .string(String(key.prefix(16))),
+        log.debug("message", metadata: ["size": "\(message.count)", "key": .string(String(req.journalAnswer.messageKey.prefix(16))),
                                         "variants": "\(variants.count)", "recipients": "\(recipients.count)",
                                         "accepted": "\(replies.filter(\.isPositive).count)"])
         let planner = env.planner
@@ -181,3 +185,4 @@ extension InboundSession {
         }
     }
 }
+

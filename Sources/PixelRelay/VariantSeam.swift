@@ -50,14 +50,11 @@ public struct MessageContext: Sendable {
     public var session: String
     public var queueID: String?
     public var mailFrom: String
-    /// Stable id of this message content and sender, used by the delivery journal (hex SHA-256).
-    public var messageKey: String
 
-    public init(session: String, queueID: String?, mailFrom: String, messageKey: String) {
+    public init(session: String, queueID: String?, mailFrom: String) {
         self.session = session
         self.queueID = queueID
         self.mailFrom = mailFrom
-        self.messageKey = messageKey
     }
 }
 

@@ -264,13 +264,9 @@ public final class SQLiteConsentStore: ConsentStore, @unchecked Sendable {
         }
     }
 
+    /// On the lookup readers (raw SQLite, no GRDB hop): this runs for every relayed recipient.
     public func wasDelivered(messageKey: String, recipient: String) throws -> Bool {
-        try guarded {
-            try pool.unsafeRead { db in
-                let stmt = try db.cachedStatement(sql: "SELECT 1 FROM delivery_journal WHERE message_key = ? AND recipient = ?")
-                return try Int.fetchOne(stmt, arguments: [messageKey, recipient]) != nil
-            }
-        }
+        try readers.wasDelivered(messageKey: messageKey, recipient: recipient)
     }
 
     public func register(campaign: String, url: String) throws -> Bool {

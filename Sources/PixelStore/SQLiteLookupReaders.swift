@@ -9,6 +9,8 @@
 // store timeout, memory-mapped reads); a caller waits for a free one no longer than the timeout;
 // every SQLite failure is `StoreError.unavailable`. One lookup = one statement = one indexed read
 // of consent_state (plus, only for an instant older than the last change, one read of the history).
+// The delivery journal's read (`wasDelivered`, once per recipient of every relayed message) runs
+// here too, for the same reason; its writes stay on GRDB.
 import Foundation
 import GRDBSQLite
 import PixelPolicy
@@ -32,6 +34,7 @@ final class SQLiteLookupReaders: @unchecked Sendable {
         let db: OpaquePointer
         private var state: OpaquePointer?
         private var past: OpaquePointer?
+        private var journal: OpaquePointer?
 
         init(path: String, busyMillis: Int32, mmapSize: Int) throws {
             var handle: OpaquePointer?
@@ -46,11 +49,13 @@ final class SQLiteLookupReaders: @unchecked Sendable {
             sqlite3_exec(h, "PRAGMA mmap_size = \(mmapSize)", nil, nil, nil)
             state = try prepare("SELECT purpose, granted, event_id, updated_at FROM consent_state WHERE subject = ?1")
             past = try prepare("SELECT action, id FROM consent_events WHERE subject = ?1 AND purpose = ?2 AND at <= ?3 ORDER BY at DESC, id DESC LIMIT 1")
+            journal = try prepare("SELECT 1 FROM delivery_journal WHERE message_key = ?1 AND recipient = ?2")
         }
 
         deinit {
             sqlite3_finalize(state)
             sqlite3_finalize(past)
+            sqlite3_finalize(journal)
             sqlite3_close_v2(db)
         }
 
@@ -146,6 +151,23 @@ final class SQLiteLookupReaders: @unchecked Sendable {
             guard rc == SQLITE_DONE else { throw failure(rc) }
             return found
         }
+
+        /// True when the journal holds (messageKey, recipient).
+        func journalHas(messageKey: String, recipient: String) throws -> Bool {
+            let rc: Int32 = messageKey.withCString { k in
+                recipient.withCString { r in
+                    defer { sqlite3_reset(journal); sqlite3_clear_bindings(journal) }
+                    sqlite3_bind_text(journal, 1, k, -1, nil)
+                    sqlite3_bind_text(journal, 2, r, -1, nil)
+                    return sqlite3_step(journal)
+                }
+            }
+            switch rc {
+            case SQLITE_ROW: return true
+            case SQLITE_DONE: return false
+            default: throw failure(rc)
+            }
+        }
     }
 
     private func acquire() throws -> Reader {
@@ -158,6 +180,12 @@ final class SQLiteLookupReaders: @unchecked Sendable {
         let r = try acquire()
         defer { pool.release(r) }
         return try r.lookup(subject: subject, atMillis: atMillis)
+    }
+
+    func wasDelivered(messageKey: String, recipient: String) throws -> Bool {
+        let r = try acquire()
+        defer { pool.release(r) }
+        return try r.journalHas(messageKey: messageKey, recipient: recipient)
     }
 
     func close() {

@@ -58,7 +58,7 @@ func tempDir() throws -> String {
         let cfg = try Self.dkimConfig(key: key, algorithm: "ed25519-sha256")
         let planner = try DKIMWiring.wrap(PrefixPlanner(), cfg)
         let message = Array("From: News <news@shop.example>\r\nTo: bob@example.org\r\nSubject: hi\r\n\r\nbody\r\n".utf8)
-        let ctx = MessageContext(session: "s", queueID: nil, mailFrom: "news@shop.example", messageKey: "k")
+        let ctx = MessageContext(session: "s", queueID: nil, mailFrom: "news@shop.example")
         let variants = try message.withUnsafeBytes { m in
             try planner.plan(message: m, recipients: [PlannedRecipient(address: "bob@example.org", prepared: ())], context: ctx)
         }

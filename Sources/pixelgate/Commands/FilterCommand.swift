@@ -47,7 +47,7 @@ struct Filter: ParsableCommand {
         let signing = DKIMPlanner(inner: planner, signer: try DKIMWiring.loadSigner(cfg))
         let prepared = signing.prepare(recipient: recipient, session: "filter")
         let recipients = [PlannedRecipient(address: recipient, prepared: prepared)]
-        let context = MessageContext(session: "filter", queueID: nil, mailFrom: "", messageKey: "")
+        let context = MessageContext(session: "filter", queueID: nil, mailFrom: "")
         let variants: [PlannedVariant]
         do {
             variants = try message.withUnsafeBytes { buf in try signing.plan(message: buf, recipients: recipients, context: context) }

@@ -84,7 +84,7 @@ struct DKIMPlanner: VariantPlanner {
         let chunks = variant.chunks
         let changed = chunks != [.original(0..<message.count)]
         var out = variant
-        if !changed && signer.entries.isEmpty {         // nothing to judge, nothing to sign
+        if signer.entries.isEmpty && (!changed || !ExistingSignature.mayBePresent(in: message)) {  // nothing to judge, nothing to sign
             out.logFields.append(("dkim", "none"))
             return out
         }
