@@ -13,8 +13,7 @@ public enum TraceQueueID {
             if message[i] == 13 || message[i] == 10 { return nil }  // end of headers
             var j = i
             while j < limit && message[j] != 10 { j += 1 }
-            let name = "received:"
-            if j - i > name.utf8.count, zip(name.utf8, message[i..<(i + name.utf8.count)]).allSatisfy({ $0 == ($1 | 0x20) || ($0 == 58 && $1 == 58) }) {
+            if j - i > receivedName.count, startsWithReceived(message, at: i) {
                 // Gather the folded header value.
                 var value: [UInt8] = Array(message[i..<j])
                 var k = j + 1
@@ -30,6 +29,14 @@ public enum TraceQueueID {
             i = j + 1
         }
         return nil
+    }
+
+    /// "received:" in lower case (a colon stays a colon under `| 0x20`).
+    private static let receivedName: [UInt8] = Array("received:".utf8)
+
+    private static func startsWithReceived(_ message: UnsafeRawBufferPointer, at i: Int) -> Bool {
+        for k in 0..<receivedName.count where message[i + k] | 0x20 != receivedName[k] { return false }
+        return true
     }
 
     static func extract(_ header: String) -> String? {
