@@ -72,7 +72,7 @@ let package = Package(
             .product(name: "Logging", package: "swift-log"),
             .product(name: "TOMLKit", package: "TOMLKit"),
         ]),
-        .executableTarget(name: "pixelgate-bench", dependencies: ["PixelEngine", "PixelHTML", "PixelMIME", "PixelStore", "PixelPolicy", "PixelDKIM"]),
+        .executableTarget(name: "pixelgate-bench", dependencies: ["PixelEngine", "PixelHTML", "PixelMIME", "PixelStore", "PixelPolicy", "PixelDKIM", "PixelSMTP"]),
         .executableTarget(name: "FuzzMIME", dependencies: ["PixelMIME"]),
         .executableTarget(name: "FuzzHTML", dependencies: ["PixelHTML"]),
         .executableTarget(name: "FuzzSMTP", dependencies: ["PixelSMTP"]),
