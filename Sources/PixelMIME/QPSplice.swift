@@ -23,7 +23,7 @@ public struct DecodedEdit: Sendable, Equatable {
     }
 }
 
-/// How `MIMERewriter.replaceLeaf(_:originalDecoded:edits:)` rewrote a leaf.
+/// How `MIMERewriter.replaceLeaf(_:in:originalDecoded:edits:)` rewrote a leaf.
 public enum LeafRewrite: Sendable, Equatable {
     /// Only `reencodedLines` of the leaf's encoded lines were replaced (in `groups` runs).
     case spliced(reencodedLines: Int, groups: Int)
@@ -47,96 +47,113 @@ public enum QPSpliceFallback: Error, Sendable, Equatable {
 
 /// The encoded lines of a quoted-printable body and the decoded offset where each starts.
 struct QPLineMap {
-    /// Start of each line in the encoded body, plus the body length at the end (count + 1 entries).
-    var encodedStart: [Int] = []
-    /// Decoded offset at each line start, plus the decoded length at the end.
-    var decodedStart: [Int] = []
-    /// Per line: true when it ends with a soft line break.
-    var softBreak: [Bool] = []
+    /// Per line: where it starts in the encoded body, the decoded offset there and whether it ends
+    /// with a soft line break; then one more entry: the body length and the decoded length.
+    struct Entry {
+        var encoded: Int
+        var decoded: Int
+        var soft: Bool
+    }
+    var entries: [Entry] = []
 
-    var lineCount: Int { softBreak.count }
-    var decodedCount: Int { decodedStart.last ?? 0 }
+    func encodedStart(_ line: Int) -> Int { entries[line].encoded }
+    func decodedStart(_ line: Int) -> Int { entries[line].decoded }
+    func softBreak(_ line: Int) -> Bool { entries[line].soft }
+    var lineCount: Int { entries.count - 1 }
+    var decodedCount: Int { entries.last?.decoded ?? 0 }
 
-    /// Walks `body` (octets split after each LF). Nil when a line is longer than 76 octets before
-    /// its line end or holds a CR that is not the `lineEnding` CRLF, or a line end is not
-    /// `lineEnding` (`reason` says which). Each line's decoded length is what
-    /// QuotedPrintable.decode gives for that line alone.
+    /// Walks `body` (lines end after each LF). Fails, saying why, when a line is longer than 76
+    /// octets before its line end, holds a CR that is not the `lineEnding` CRLF, or ends with a
+    /// line end other than `lineEnding`. Each line's decoded length is what QuotedPrintable.decode
+    /// gives for that line alone.
     static func build(_ body: UnsafeRawBufferPointer, lineEnding: LineEnding) -> Result<QPLineMap, QPSpliceFallback> {
         var map = QPLineMap()
         let n = body.count
         guard n > 0, let base = body.baseAddress else {
-            map.encodedStart = [0]
-            map.decodedStart = [0]
+            map.entries = [Entry(encoded: 0, decoded: 0, soft: false)]
             return .success(map)
         }
         let p = base.assumingMemoryBound(to: UInt8.self)
         let crlf = lineEnding == .crlf
-        let estimate = n / 60 + 2
-        map.encodedStart.reserveCapacity(estimate)
-        map.decodedStart.reserveCapacity(estimate)
-        map.softBreak.reserveCapacity(estimate)
+        map.entries.reserveCapacity(n / 60 + 2)
         var lineStart = 0
         var decoded = 0
-        while lineStart < n {
-            let lf = Bytes.nextLF(body, from: lineStart)
-            let sliceEnd = lf.map { $0 + 1 } ?? n          // the line with its terminator
-            var contentEnd = lf ?? n                      // without it
-            if let lf {
-                let hasCR = lf > lineStart && p[lf - 1] == Bytes.cr
-                if hasCR != crlf { return .failure(.unexpectedLineEnding) }
-                if hasCR { contentEnd -= 1 }
+        var length = 0              // decoded length of the current line so far
+        var i = 0
+        // One pass: literal runs are skipped eight octets at a time up to the next "=", CR or LF
+        // (QPWord.decodeSpecials); each line's decoded length is what QuotedPrintable.decode gives
+        // for that line alone: literal octets, "=XX" as one, a soft break as none, transport
+        // padding before a hard break dropped.
+        while true {
+            var k = i
+            // Sixteen octets per step while both words are plain (most of a text line).
+            while k + 16 <= n {
+                if QPWord.decodeSpecials(QPWord.load(p + k)) | QPWord.decodeSpecials(QPWord.load(p + k + 8)) != 0 { break }
+                k += 16
+            }
+            while k + 8 <= n {
+                let specials = QPWord.decodeSpecials(QPWord.load(p + k))
+                if specials != 0 { k += specials.trailingZeroBitCount / 8; break }
+                k += 8
+            }
+            while k < n && p[k] != 61 && p[k] != Bytes.cr && p[k] != Bytes.lf { k += 1 }
+            length += k - i
+            var soft = false
+            var contentEnd = k                  // end of the line without its terminator
+            var next = k                        // start of the next line
+            if k == n {
+                // The body's last line, without a line end (nothing at all if the body ended with one).
+                if lineStart == n { break }
+                next = n
+            } else if p[k] == 61 {
+                if k + 2 < n, HeaderParameters.hexValue(p[k + 1]) != nil, HeaderParameters.hexValue(p[k + 2]) != nil {
+                    length += 1
+                    i = k + 3
+                    continue
+                }
+                var j = k + 1
+                while j < n && Bytes.isWSP(p[j]) { j += 1 }
+                if j == n {
+                    soft = true
+                    contentEnd = n
+                    next = n
+                } else if p[j] == Bytes.lf || (p[j] == Bytes.cr && j + 1 < n && p[j + 1] == Bytes.lf) {
+                    soft = true
+                    contentEnd = j
+                    next = p[j] == Bytes.lf ? j + 1 : j + 2
+                    if (p[j] == Bytes.cr) != crlf { return .failure(.unexpectedLineEnding) }
+                } else {
+                    length += 1                 // invalid "=": kept literally
+                    i = k + 1
+                    continue
+                }
+            } else {
+                // A hard line end: CRLF, or LF; a CR alone, or the other line ending, refused.
+                let isCRLF = p[k] == Bytes.cr
+                if isCRLF && !(k + 1 < n && p[k + 1] == Bytes.lf) { return .failure(.unexpectedLineEnding) }
+                if isCRLF != crlf { return .failure(.unexpectedLineEnding) }
+                next = k + (isCRLF ? 2 : 1)
+                var t = k
+                while t > lineStart && Bytes.isWSP(p[t - 1]) { t -= 1 }
+                length -= k - t
+                length += next - k
             }
             if contentEnd - lineStart > QuotedPrintable.maxLineLength { return .failure(.lineTooLong) }
-            // Decoded length of the line: literal octets, "=XX" as one, a soft break as none,
-            // transport padding before a hard break dropped.
-            var length = 0
-            var soft = false
-            var i = lineStart
-            while i < contentEnd {
-                let b = p[i]
-                if b == 61 {
-                    if i + 2 < sliceEnd, HeaderParameters.hexValue(p[i + 1]) != nil, HeaderParameters.hexValue(p[i + 2]) != nil {
-                        length += 1
-                        i += 3
-                        continue
-                    }
-                    var j = i + 1
-                    while j < contentEnd && Bytes.isWSP(p[j]) { j += 1 }
-                    if j == contentEnd { soft = true; break }   // "=" [WSP...] line end (or end of body)
-                    length += 1                                  // invalid "=": kept literally
-                    i += 1
-                } else if b == Bytes.cr {
-                    return .failure(.unexpectedLineEnding)       // bare CR inside the line
-                } else {
-                    length += 1
-                    i += 1
-                }
-            }
-            if !soft {
-                // Hard break (or the end of the body): trailing literal whitespace is padding
-                // only before a line end.
-                if lf != nil {
-                    var t = contentEnd
-                    while t > lineStart && Bytes.isWSP(p[t - 1]) { t -= 1 }
-                    length -= contentEnd - t
-                    length += sliceEnd - contentEnd
-                }
-            }
-            map.encodedStart.append(lineStart)
-            map.decodedStart.append(decoded)
-            map.softBreak.append(soft)
+            map.entries.append(Entry(encoded: lineStart, decoded: decoded, soft: soft))
             decoded += length
-            lineStart = sliceEnd
+            length = 0
+            lineStart = next
+            i = next
+            if next == n { break }
         }
-        map.encodedStart.append(n)
-        map.decodedStart.append(decoded)
+        map.entries.append(Entry(encoded: n, decoded: decoded, soft: false))
         return .success(map)
     }
 
     /// The last line whose decoded start is at or before `offset`, searching from `from`.
     func line(containing offset: Int, from: Int) -> Int {
         var l = from
-        while l + 1 < lineCount && decodedStart[l + 1] <= offset { l += 1 }
+        while l + 1 < lineCount && decodedStart(l + 1) <= offset { l += 1 }
         return l
     }
 }
@@ -179,8 +196,8 @@ enum QPSplice {
             // carry that whitespace into the group (and drop it before a hard break): take the
             // previous line in too.
             var first = lo
-            while first > 0 && map.softBreak[first - 1] && map.decodedStart[first] > 0
-                    && Bytes.isWSP(decoded[map.decodedStart[first] - 1]) { first -= 1 }
+            while first > 0 && map.softBreak(first - 1) && map.decodedStart(first) > 0
+                    && Bytes.isWSP(decoded[map.decodedStart(first) - 1]) { first -= 1 }
             if let g = groups.last, first <= g.last + 1 {
                 groups[groups.count - 1].last = max(g.last, last)
             } else {
@@ -199,7 +216,7 @@ enum QPSplice {
             var bytes: [UInt8]
             var groupEdits = 0
             while true {
-                let s = map.decodedStart[first], e = map.decodedStart[last + 1]
+                let s = map.decodedStart(first), e = map.decodedStart(last + 1)
                 groupEdits = 0
                 while ei + groupEdits < edits.count && edits[ei + groupEdits].range.lowerBound < e { groupEdits += 1 }
                 let content = apply(decoded, s..<e, edits[ei..<(ei + groupEdits)])
@@ -218,7 +235,7 @@ enum QPSplice {
             }
             ei += groupEdits
             lines += last - first + 1
-            out.append((map.encodedStart[first]..<map.encodedStart[last + 1], bytes))
+            out.append((map.encodedStart(first)..<map.encodedStart(last + 1), bytes))
             gi += 1
         }
         return .splice(out, reencodedLines: lines)
@@ -256,7 +273,7 @@ enum QPSplice {
     /// pending (a literal other than SP, HTAB, CR, LF and "=", or a valid "=XX", even "=20"), so
     /// whitespace pending from before it can no longer be taken for transport padding.
     static func startsWithResettingToken(_ body: UnsafeRawBufferPointer, _ map: QPLineMap, line: Int) -> Bool {
-        let s = map.encodedStart[line], end = map.encodedStart[line + 1]
+        let s = map.encodedStart(line), end = map.encodedStart(line + 1)
         guard s < end else { return false }
         let b = body[s]
         if b == 61 {
