@@ -151,6 +151,38 @@ enum SpliceGen {
         #expect(spliced > fellBack)
     }
 
+    /// Bodies no encoder of ours would write (whitespace before soft breaks, whitespace-only and
+    /// empty continuation lines, lower-case hex, transport padding): the same three checks whenever
+    /// the plan splices, and a fallback never changes what the decoder sees.
+    @Test func randomHandWrittenBodies() {
+        var rng = SeededRNG(seed: 1521)
+        var spliced = 0
+        for round in 0..<3000 {
+            let crlf = round % 2 == 1
+            let eol: LineEnding = crlf ? .crlf : .lf
+            let e = crlf ? "\r\n" : "\n"
+            var body = QuotedPrintable.encode(SpliceGen.text(&rng, lines: Int.random(in: 1...15, using: &rng), crlf: crlf), lineEnding: eol)
+            let pieces = [" =" + e, "  =" + e, "\t=" + e, "=" + e, " " + e, e, "  " + e, "=3d", "=c3=a9", " =" + e + " ", "= " + e]
+            for _ in 0..<Int.random(in: 1...8, using: &rng) {
+                // At line starts only, so no escape is split.
+                let starts = [0] + body.indices.filter { body[$0] == 10 }.map { $0 + 1 }
+                body.insert(contentsOf: Array(pieces.randomElement(using: &rng)!.utf8), at: starts.randomElement(using: &rng)!)
+            }
+            let decoded = SpliceGen.decode(body)
+            let edits = SpliceGen.edits(&rng, count: Int.random(in: 1...4, using: &rng), decoded: decoded, crlf: crlf)
+            guard let (out, groups) = Self.splice(body, decoded, edits, eol) else { continue }
+            spliced += 1
+            #expect(SpliceGen.decode(out) == SpliceGen.apply(decoded, edits), "round \(round): \(body)")
+            if let first = groups.first, let last = groups.last {
+                #expect(out.starts(with: body[..<first.lowerBound]))
+                #expect(out.reversed().starts(with: body[last.upperBound...].reversed()))
+            }
+            // Kept lines are within 76 octets (else the plan falls back), re-encoded ones too.
+            for line in SpliceGen.lines(out) { #expect(line.count <= 78) }
+        }
+        #expect(spliced > 300)
+    }
+
     /// A group starting after "text =" (soft break after a space) must not start with a line end:
     /// the decoder would take that space for transport padding. The guard takes the line in.
     @Test func whitespaceBeforeASoftBreakIsNotLostAtAGroupStart() throws {
