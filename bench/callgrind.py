@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/callgrind.py BIN [--messages N] [--size small|50k] [--no-consent] [--top K] [--out FILE]
+"""bench/callgrind.py BIN [--messages N] [--size small|50k|50k-qp76] [--no-consent] [--top K] [--out FILE]
 
 Instructions per message of `pixelgate serve`, counted by valgrind's callgrind: a repeatable figure
 on a noisy shared machine, where wall-clock and CPU-time ratios move with the neighbours' load.
@@ -9,8 +9,9 @@ the DWARF 5 of Swift 6.3, and the symbol table is enough for per-function counts
 under callgrind in front of smtp-sink with a fresh SQLite state (consent granted unless
 --no-consent), 20 warm-up sessions, then the counters are zeroed (`callgrind_control -z`), N
 sequential sessions of one message each are sent (the corpus newsletter 021, as bench/run, or the
-same padded to 50 KB), and the counters are dumped. Prints the total instructions per message and
-the top functions by self cost. User-space instructions only (no kernel, no waiting); under
+same padded to 50 KB; `50k-qp76` keeps the padding lines within QP's 76 octets, as a real
+quoted-printable part would, where `50k` has lines of up to ~85), and the counters are dumped.
+Prints the total instructions per message and the top functions by self cost. User-space instructions only (no kernel, no waiting); under
 valgrind OpenSSL does not use SHA-NI, so SHA-256 weighs more than on the real CPU.
 Needs valgrind (apt) and a release build.
 """
@@ -35,7 +36,7 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("binary")
     ap.add_argument("--messages", type=int, default=200)
-    ap.add_argument("--size", choices=["small", "50k"], default="small")
+    ap.add_argument("--size", choices=["small", "50k", "50k-qp76"], default="small")
     ap.add_argument("--no-consent", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--out", help="keep the callgrind dump here (for callgrind_annotate)")
@@ -53,7 +54,10 @@ exec {stripped} "$@"
 """)
         wrap.chmod(0o755)
         eml = Path(os.environ.get("PIXELGATE_BENCH_EML", Path(__file__).resolve().parents[1] / "../shared/corpus/021-listmonk-individual-declared-header.eml"))
-        msg = rb.padded_newsletter(eml, 50 * 1024) if a.size == "50k" else rb.crlf(eml.read_bytes())
+        if a.size == "small":
+            msg = rb.crlf(eml.read_bytes())
+        else:  # 50k-qp76: the padding's lines kept within quoted-printable's 76 octets
+            msg = rb.padded_newsletter(eml, 50 * 1024, max_line=76 if a.size == "50k-qp76" else None)
         body = rb.dot_stuff(msg)
         sink = rb.Sink()
         relay = rb.Relay(str(wrap), tmp / "relay", sink.port, consent=not a.no_consent)

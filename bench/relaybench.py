@@ -144,8 +144,10 @@ def for_smtp_source(msg: bytes, path: Path) -> Path:
     return path
 
 
-def padded_newsletter(eml: Path, target: int) -> bytes:
-    """`eml` with paragraphs added before </body> of its HTML until it is about `target` bytes."""
+def padded_newsletter(eml: Path, target: int, max_line: int | None = None) -> bytes:
+    """`eml` with paragraphs added before </body> of its HTML until it is about `target` bytes.
+    With `max_line`, each added line is cut to at most that many octets (words dropped), so that a
+    quoted-printable part stays conformant (76); without, some lines run to ~85 octets."""
     msg = crlf(eml.read_bytes())
     at = msg.rfind(b"</body>")
     if at < 0:
@@ -156,7 +158,10 @@ def padded_newsletter(eml: Path, target: int) -> bytes:
     paras = []
     size = len(msg)
     while size < target:
-        p = b"<p>" + " ".join(rnd.choice(words) for _ in range(9)).encode() + b"</p>\r\n"
+        ws = [rnd.choice(words) for _ in range(9)]
+        while max_line is not None and len(" ".join(ws)) + 7 > max_line:
+            ws.pop()
+        p = b"<p>" + " ".join(ws).encode() + b"</p>\r\n"
         paras.append(p)
         size += len(p)
     return msg[:at] + b"".join(paras) + msg[at:]

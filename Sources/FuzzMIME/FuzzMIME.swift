@@ -1,7 +1,8 @@
 // FuzzMIME: libFuzzer target for PixelMIME. Each input is parsed; every leaf is decoded; the
 // message is rewritten with no change (must reproduce the input exactly) and with every
 // rewritable leaf replaced by its own decoded bytes (must parse again with the same number of
-// leaves, each decoding to the same bytes). Any violation traps, so libFuzzer reports it.
+// leaves, each decoding to the same bytes), and edited through the quoted-printable splice path
+// (checkSpliced). Any violation traps, so libFuzzer reports it.
 // Without -DFUZZING, `fuzz-mime FILE...` runs the same checks on files and prints the structure.
 import PixelMIME
 
@@ -57,7 +58,46 @@ func checkOne(_ bytes: UnsafeRawBufferPointer) -> String? {
         _ = FileManager.default.createFile(atPath: path + ".appended", contents: Data(appended))
     }
     #endif
-    return checkReplaced(message, leaves, grown, appended)
+    if let failure = checkReplaced(message, leaves, grown, appended) { return failure }
+    return checkSpliced(message, leaves, decoded, bytes)
+}
+
+/// Edits every rewritable leaf through replaceLeaf(_:in:originalDecoded:edits:) (a deletion at a
+/// third and an insertion at two thirds of the decoded body): the structure must survive and each
+/// leaf must decode to the edited content (a spliced leaf modulo line ends: only its re-encoded
+/// lines write them in the message's line ending; a whole-leaf rewrite as checkReplaced says).
+func checkSpliced(_ message: MIMEMessage, _ leaves: [MIMEPart], _ decoded: [Int: [UInt8]], _ bytes: UnsafeRawBufferPointer) -> String? {
+    var rewriter = MIMERewriter(message: message)
+    var wanted: [Int: [UInt8]] = [:]
+    var spliced: Set<Int> = []
+    for (i, content) in decoded.sorted(by: { $0.key < $1.key }) {
+        let n = content.count
+        let cut = (n / 3)..<min(n / 3 + 7, 2 * n / 3)
+        let edits = [DecodedEdit(range: cut, bytes: []), DecodedEdit(range: (2 * n / 3)..<(2 * n / 3), bytes: Array("<p>f\u{E9}</p>\r\n".utf8))]
+        var want = content
+        want.insert(contentsOf: edits[1].bytes, at: 2 * n / 3)
+        want.removeSubrange(cut)
+        wanted[i] = want
+        do {
+            if case .spliced = try rewriter.replaceLeaf(i, in: bytes, originalDecoded: content, edits: edits) { spliced.insert(i) }
+        } catch {
+            return "splice refused: \(error)"
+        }
+    }
+    let out = MIMERewriter.render(rewriter.chunks(), original: bytes)
+    let whole = wanted.filter { !spliced.contains($0.key) }
+    if let failure = checkReplaced(message, leaves, whole, out) { return "splice: " + failure }
+    return out.withUnsafeBytes { buffer -> String? in
+        guard let again = try? MIMEParser.parse(buffer) else { return "spliced message no longer parses" }
+        let newLeaves = again.leaves()
+        for i in spliced {
+            let d = TransferCodec.decodeBody(of: newLeaves[i], in: buffer).bytes
+            if d.filter({ $0 != 13 && $0 != 10 }) != wanted[i]!.filter({ $0 != 13 && $0 != 10 }) {
+                return "spliced leaf \(i) decodes differently"
+            }
+        }
+        return nil
+    }
 }
 
 /// Parses `rewritten` and checks it has the same leaves as `message`, and that every replaced

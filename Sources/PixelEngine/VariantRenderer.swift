@@ -3,9 +3,10 @@
 // consent-based trackers point to the gate, `data-tracking-purpose` attributes are stripped, the
 // footer goes before `</body>` (else before `</html>`, else at the end) and at the end of each body
 // text/plain part, modified leaves are re-encoded in their own transfer encoding and charset, and
-// the top-level `Tracking-*` headers are dropped. Guarantees: every other byte is copied from the
-// input by range; an HTML leaf with no edit and a text leaf without footer are not touched; exempt
-// trackers are kept byte for byte.
+// the top-level `Tracking-*` headers are dropped. HTML edits go to MIMERewriter as edits of the
+// decoded leaf, so a quoted-printable leaf has only its touched encoded lines re-encoded (QPSplice).
+// Guarantees: every other byte is copied from the input by range; an HTML leaf with no edit and a
+// text leaf without footer are not touched; exempt trackers are kept byte for byte.
 import Foundation
 import PixelHTML
 import PixelMIME
@@ -18,6 +19,7 @@ struct VariantRenderer {
     func render(_ analysis: Analysis, message buffer: UnsafeRawBufferPointer, recipient: String, decision: Decision) throws(EngineFailure) -> [OutChunk] {
         let footer = footerFor(decision, analysis: analysis, recipient: recipient)
         var replacements: [Int: [UInt8]] = [:]
+        var spliced: [(leaf: ScannedLeaf, edits: [DecodedEdit])] = []
         for (li, leaf) in analysis.htmlLeaves.enumerated() {
             var edits: [HTMLEdit] = leaf.scan.purposeAttributes.map { HTMLEdit.delete($0) }
             for (ti, t) in analysis.trackers.enumerated() where t.htmlLeaf == li {
@@ -37,7 +39,10 @@ struct VariantRenderer {
                 edits.append(HTMLEdit(range: at..<at, replacement: Charset.encode(text: footer.html, charset: Self.insertionCharset(leaf.part, leaf.charset))))
             }
             if edits.isEmpty { continue }
-            replacements[leaf.leafIndex] = leaf.decoded.withUnsafeBytes { HTMLRewriter.apply($0, edits: edits) }
+            // The kept edits, sorted and non-overlapping: spliced into the encoded leaf (only the
+            // touched quoted-printable lines are re-encoded; other encodings re-encode the leaf).
+            let kept = HTMLRewriter.normalize(edits, count: leaf.decoded.count)
+            spliced.append((leaf, kept.map { DecodedEdit(range: $0.range, bytes: $0.replacement) }))
         }
         if let footer {
             for leaf in analysis.textLeaves {
@@ -48,6 +53,9 @@ struct VariantRenderer {
         do {
             var rewriter = MIMERewriter(message: analysis.message)
             rewriter.removeTopLevelHeaders(names: analysis.trackingHeaderNames)
+            for (leaf, edits) in spliced {
+                try rewriter.replaceLeaf(leaf.leafIndex, in: buffer, originalDecoded: leaf.decoded, edits: edits)
+            }
             for leaf in replacements.keys.sorted() { let body = replacements[leaf]!; try rewriter.replaceLeaf(leaf, decodedBody: body) }
             return rewriter.chunks()
         } catch {

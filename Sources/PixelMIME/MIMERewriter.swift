@@ -136,6 +136,50 @@ public struct MIMERewriter: Sendable {
         }
     }
 
+    /// Applies `edits` (decoded offsets, sorted, non-overlapping, within `originalDecoded`) to leaf
+    /// `index`. `buffer` is the message the rewriter's message was parsed from and
+    /// `originalDecoded` the leaf's decoded body (TransferCodec.decodeBody). A quoted-printable
+    /// leaf is spliced (QPSplice): only the encoded lines the edits touch are re-encoded, every
+    /// other line is kept byte for byte. Any other leaf, or a QP leaf the splice cannot handle
+    /// safely, is re-encoded whole exactly as `replaceLeaf(_:decodedBody:)` does with the edits
+    /// applied (also when `buffer` is too short to hold the leaf). Returns which was done. A leaf
+    /// can be replaced once.
+    @discardableResult
+    public mutating func replaceLeaf(_ index: Int, in buffer: UnsafeRawBufferPointer, originalDecoded: [UInt8],
+                                     edits leafEdits: [DecodedEdit]) throws(MIMERewriteError) -> LeafRewrite {
+        guard leafList.indices.contains(index) else { throw .noSuchLeaf(index: index, leafCount: leafList.count) }
+        var pos = 0
+        for e in leafEdits {
+            guard e.range.lowerBound >= pos, e.range.upperBound <= originalDecoded.count else {
+                throw .leafNotRewritable(index: index, reason: "edits out of order, overlapping or out of bounds")
+            }
+            pos = e.range.upperBound
+        }
+        let part = leafList[index]
+        let why: QPSpliceFallback
+        if part.transferEncoding != .quotedPrintable || part.isMessageRFC822 || part.contentType.isMultipart
+            || replaced.contains(index) {
+            why = .notQuotedPrintable // (the whole-leaf path refuses the last three)
+        } else if !(part.hasHeaderSeparator && part.bodyStartsOnNewLine) || part.bodyRange.upperBound > buffer.count {
+            why = .headerEditNeeded
+        } else {
+            let body = UnsafeRawBufferPointer(rebasing: buffer[part.bodyRange])
+            switch QPSplice.plan(body: body, decoded: originalDecoded, edits: leafEdits, lineEnding: message.lineEnding) {
+            case .fallback(let reason):
+                why = reason
+            case .splice(let groups, let lines):
+                replaced.insert(index)
+                let base = part.bodyRange.lowerBound
+                for g in groups {
+                    edits.append(ByteEdit(range: (base + g.range.lowerBound)..<(base + g.range.upperBound), bytes: g.bytes))
+                }
+                return .spliced(reencodedLines: lines, groups: groups.count)
+            }
+        }
+        try replaceLeaf(index, decodedBody: QPSplice.apply(originalDecoded, 0..<originalDecoded.count, leafEdits[...]))
+        return .wholeLeaf(why)
+    }
+
     /// The edits that set a part's Content-Transfer-Encoding: the first existing field is
     /// rewritten and any duplicates removed (so no parser can pick a stale one), or, with no
     /// such field, one is inserted at the end of the header block.
