@@ -4,8 +4,7 @@
 // with their coded reply and nothing is relayed; a client that disconnects mid-DATA gets nothing
 // relayed; the client is answered only after upstream answered every variant (SMTP: one reply,
 // LMTP: one per recipient in RCPT order); the planner's `finished` (delivery records) runs right
-// after that answer is flushed. For a single recipient the upstream DATA command is sent before
-// planning (`Upstream.announceData`), so its round trip overlaps the planner's work.
+// after that answer is flushed.
 import Logging
 import PixelCrypto
 import PixelNet
@@ -80,9 +79,6 @@ extension InboundSession {
             spool.close()
             if let granted { env.largeMessages.release(granted) }
         }
-        // One recipient makes one variant on the open transaction: DATA goes upstream now, and
-        // its 354 comes back while the message is planned (SMTPUpstream settles it otherwise).
-        if recipients.count == 1 && upstreamInTransaction { try? up.announceData() }
         var record: (() -> Void)?
         do {
             try spool.withBytes { (message: UnsafeRawBufferPointer) in

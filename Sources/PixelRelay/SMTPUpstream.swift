@@ -2,11 +2,7 @@
 // answers, EHLO, STARTTLS per policy, AUTH PLAIN/LOGIN, XFORWARD, MAIL/RCPT, and DATA with the
 // body dot-stuffed by PixelSMTP's DotEncoder, pipelined when upstream offers PIPELINING.
 // Contract: every wait is bounded (connect/command/data timeouts); any I/O or protocol failure
-// marks the session dead and throws UpstreamFailure; replies are parsed by ReplyParser. DATA may be
-// announced early (`announceData`, sent while the relay plans the message); its reply is read by
-// `data(_:)`, and any other call first settles it: a 354 that no body will follow closes the
-// session (upstream discards the unfinished transaction), any other reply leaves the transaction
-// as DATA found it.
+// marks the session dead and throws UpstreamFailure; replies are parsed by ReplyParser.
 import Foundation
 import PixelNet
 import PixelSMTP
@@ -45,8 +41,6 @@ public final class SMTPUpstream: Upstream {
     private var parser = ReplyParser()
     public private(set) var capabilities = PeerCapabilities()
     public private(set) var isAlive = true
-    /// DATA was sent by `announceData` and its reply is not read yet.
-    private var dataAnnounced = false
     public let label: String
     private let settings: UpstreamSettings
     private var readBuffer = [UInt8].readBuffer(count: 16 * 1024)
@@ -162,7 +156,6 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func mail(_ from: MailFrom, client: ClientInfo) throws(UpstreamFailure) -> SMTPReply {
-        settleAnnouncedData()
         let xf = xforwardLines(client)
         if capabilities.pipelining && !xf.isEmpty {
             // RFC 2920 (as Postfix's own client does): XFORWARD and MAIL in one write, one round trip.
@@ -189,35 +182,11 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func rcpt(_ to: RcptTo) throws(UpstreamFailure) -> SMTPReply {
-        settleAnnouncedData()
-        return try command(rcptLine(to), timeout: settings.commandTimeout)
-    }
-
-    public func announceData() throws(UpstreamFailure) {
-        guard !dataAnnounced else { return }
-        try send(Array("DATA\r\n".utf8), timeout: settings.commandTimeout)
-        dataAnnounced = true
-    }
-
-    /// Reads the reply of an announced DATA that will not get a body (see the contract above).
-    private func settleAnnouncedData() {
-        guard dataAnnounced else { return }
-        dataAnnounced = false
-        guard let r = try? readReply(timeout: settings.commandTimeout), r.code != 354 else {
-            isAlive = false
-            stream.close()
-            return
-        }
+        try command(rcptLine(to), timeout: settings.commandTimeout)
     }
 
     public func data(_ source: MessageSource) throws(UpstreamFailure) -> SMTPReply {
-        let r: SMTPReply
-        if dataAnnounced {
-            dataAnnounced = false
-            r = try readReply(timeout: settings.commandTimeout)
-        } else {
-            r = try command("DATA", timeout: settings.commandTimeout)
-        }
+        let r = try command("DATA", timeout: settings.commandTimeout)
         guard r.code == 354 else {
             if isAlive { try reset() }  // the transaction is still open upstream
             return r
@@ -226,7 +195,6 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func transaction(from: MailFrom, rcpts: [RcptTo], client: ClientInfo, source: MessageSource) throws(UpstreamFailure) -> TransactionReplies {
-        settleAnnouncedData()
         guard capabilities.pipelining else {
             let m = try mail(from, client: client)
             guard m.isPositive else { return TransactionReplies(mail: m, rcpts: rcpts.map { _ in m }, data: nil) }
@@ -300,7 +268,6 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func reset() throws(UpstreamFailure) {
-        settleAnnouncedData()
         let r = try command("RSET", timeout: settings.commandTimeout)
         if !r.isPositive {
             isAlive = false
@@ -309,7 +276,6 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func quit() {
-        settleAnnouncedData()
         if isAlive {
             _ = try? send(Array("QUIT\r\n".utf8), timeout: 5)
             _ = try? readReply(timeout: 5)
@@ -319,7 +285,6 @@ public final class SMTPUpstream: Upstream {
     }
 
     public func probeIdle() -> Bool {
-        settleAnnouncedData()
         guard isAlive else { return false }
         // Anything readable now (a 421, garbage, end of stream) means the session is not idle any more.
         var probe = [UInt8](repeating: 0, count: 512)

@@ -105,11 +105,6 @@ public protocol Upstream: AnyObject {
     func rcpt(_ to: RcptTo) throws(UpstreamFailure) -> SMTPReply
     /// Sends DATA and the body for the open transaction; returns the final reply.
     func data(_ source: MessageSource) throws(UpstreamFailure) -> SMTPReply
-    /// A hint that `data(_:)` for the open transaction follows: an implementation may send the
-    /// DATA command now and read its reply in `data(_:)`, so that the round trip overlaps the
-    /// caller's work. If anything other than `data(_:)` comes next and upstream said 354, the
-    /// session must be closed (an unfinished DATA cannot be reset).
-    func announceData() throws(UpstreamFailure)
     /// A whole transaction (pipelined when upstream offers PIPELINING).
     func transaction(from: MailFrom, rcpts: [RcptTo], client: ClientInfo, source: MessageSource) throws(UpstreamFailure) -> TransactionReplies
     /// Aborts the open transaction.
@@ -123,7 +118,6 @@ public protocol Upstream: AnyObject {
 
 extension Upstream {
     public func probeIdle() -> Bool { isAlive }
-    public func announceData() throws(UpstreamFailure) {}
 }
 
 /// An upstream session handed to an inbound session: freshly opened, or taken from a pool.
