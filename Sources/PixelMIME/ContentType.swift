@@ -43,12 +43,18 @@ public struct ContentType: Sendable, Equatable {
     /// no valid `type/subtype`.
     static func parse(_ value: String, defects: inout [String]) -> ContentType? {
         let (lead, parameters) = HeaderParameters.parse(value, defects: &defects)
-        let halves = lead.split(separator: "/", omittingEmptySubsequences: false)
-        guard halves.count == 2, isToken(halves[0]), isToken(halves[1]) else {
+        // type "/" subtype, exactly one slash (split on the UTF-8 view: "/" is ASCII).
+        let u = lead.utf8
+        guard let slash = u.firstIndex(of: 47) else {
             defects.append("invalid Content-Type \"\(value.prefix(80))\"")
             return nil
         }
-        return ContentType(type: String(halves[0]), subtype: String(halves[1]), parameters: parameters)
+        let type = lead[..<slash], subtype = lead[u.index(after: slash)...]
+        guard !subtype.utf8.contains(47), isToken(type), isToken(subtype) else {
+            defects.append("invalid Content-Type \"\(value.prefix(80))\"")
+            return nil
+        }
+        return ContentType(type: String(type), subtype: String(subtype), parameters: parameters)
     }
 
     static func isToken(_ s: Substring) -> Bool {

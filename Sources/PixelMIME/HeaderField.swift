@@ -123,10 +123,14 @@ enum HeaderBlock {
 
     /// ASCII case-insensitive equality.
     static func asciiEqualFold(_ a: String, _ b: String) -> Bool {
-        let x = a.utf8, y = b.utf8
-        guard x.count == y.count else { return false }
-        for (p, q) in zip(x, y) where lowerASCII(p) != lowerASCII(q) { return false }
-        return true
+        guard a.utf8.count == b.utf8.count else { return false }
+        var a = a, b = b
+        return a.withUTF8 { x in
+            b.withUTF8 { y in
+                for i in 0..<x.count where lowerASCII(x[i]) != lowerASCII(y[i]) { return false }
+                return true
+            }
+        }
     }
 
     @inline(__always)
