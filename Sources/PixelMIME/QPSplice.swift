@@ -80,23 +80,12 @@ struct QPLineMap {
         var decoded = 0
         var length = 0              // decoded length of the current line so far
         var i = 0
-        // One pass: literal runs are skipped eight octets at a time up to the next "=", CR or LF
-        // (QPWord.decodeSpecials); each line's decoded length is what QuotedPrintable.decode gives
+        // One pass: literal runs are skipped sixteen octets at a time up to the next "=", CR or LF
+        // (QPScan.nextDecodeSpecial); each line's decoded length is what QuotedPrintable.decode gives
         // for that line alone: literal octets, "=XX" as one, a soft break as none, transport
         // padding before a hard break dropped.
         while true {
-            var k = i
-            // Sixteen octets per step while both words are plain (most of a text line).
-            while k + 16 <= n {
-                if QPWord.decodeSpecials(QPWord.load(p + k)) | QPWord.decodeSpecials(QPWord.load(p + k + 8)) != 0 { break }
-                k += 16
-            }
-            while k + 8 <= n {
-                let specials = QPWord.decodeSpecials(QPWord.load(p + k))
-                if specials != 0 { k += specials.trailingZeroBitCount / 8; break }
-                k += 8
-            }
-            while k < n && p[k] != 61 && p[k] != Bytes.cr && p[k] != Bytes.lf { k += 1 }
+            let k = QPScan.nextDecodeSpecial(p, from: i, to: n)
             length += k - i
             var soft = false
             var contentEnd = k                  // end of the line without its terminator

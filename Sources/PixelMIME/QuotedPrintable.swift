@@ -4,11 +4,14 @@
 // "=" included), encodes "=", control and 8-bit octets, whitespace before a line end and a "-"
 // that starts a line (so no encoded line can be a boundary delimiter); a CRLF or LF in the
 // content is a hard line break written with the requested line ending. Both directions write
-// into a preallocated buffer in one pass. Plain stretches go eight octets at a time (QPWord): the
-// decoder copies literal runs up to the next "=", CR or LF, the encoder copies whole short plain
-// lines and plain words; every octet that needs a decision (escapes, whitespace at a line end,
-// breaks, line length) takes the byte-at-a-time path, so the output is the same as a byte-at-a-time
-// codec's (QuotedPrintableModelTests).
+// into a preallocated buffer in one pass. Plain stretches go several octets at a time: the decoder
+// copies literal runs up to the next "=", CR or LF sixteen octets at a time (QPScan, then QPWord
+// for the last few octets), the encoder copies whole short plain lines and plain eight-octet words
+// (QPWord); every octet that needs a decision (escapes, whitespace at a line end, breaks, line
+// length) takes the byte-at-a-time path, so the output is the same as a byte-at-a-time codec's
+// (QuotedPrintableModelTests). An 8-bit octet always decodes as a literal (it cannot be part of an
+// escape, soft break or line end), so the decoder's `clean` verdict checks whole 16-octet blocks
+// for 8-bit octets, also octets after the block's first "=", CR or LF (they are rescanned anyway).
 
 enum QuotedPrintable {
     /// Maximum encoded line length, soft-break "=" included (RFC 2045).
@@ -22,16 +25,35 @@ enum QuotedPrintable {
         let bytes = [UInt8](unsafeUninitializedCapacity: n) { buf, count in
             let out = buf.baseAddress!
             var unclean = false
+            // Every 16-octet block the literal loop loaded, OR-ed together: an 8-bit octet in any
+            // of them makes the result unclean (see the contract above).
+            var high = QPScan.Block(repeating: 0)
             var o = 0
             var i = 0
             // Start of the trailing whitespace run in `out` (transport padding candidates).
             var wsStart = -1
             while i < n {
-                // A run of literal octets (anything but "=", CR and LF), eight at a time. Writing a
-                // whole word is safe: the output never gets ahead of the input (o <= i).
+                // A run of literal octets (anything but "=", CR and LF), sixteen at a time, then
+                // eight. Writing a whole block is safe: the output never gets ahead of the input
+                // (o <= i), and the buffer holds n octets.
                 let runStart = o
                 var found = false
-                while i + 8 <= n {
+                while i &+ 16 <= n {
+                    let v = QPScan.load(src + i)
+                    QPScan.store(v, to: out + o)
+                    high |= v
+                    let specials = QPScan.decodeSpecials(v)
+                    if any(specials) {
+                        let k = QPScan.firstTrue(specials)
+                        o &+= k
+                        i &+= k
+                        found = true
+                        break
+                    }
+                    o &+= 16
+                    i &+= 16
+                }
+                while !found && i + 8 <= n {
                     let w = QPWord.load(src + i)
                     QPWord.store(w, to: out + o)
                     let specials = QPWord.decodeSpecials(w)
@@ -100,7 +122,7 @@ enum QuotedPrintable {
                 }
             }
             count = o
-            clean = !unclean
+            clean = !unclean && !QPScan.hasHighBit(high)
         }
         return DecodeResult(bytes: bytes, clean: clean)
     }
