@@ -119,6 +119,13 @@ enum QuotedPrintable {
                     out[o] = b
                     o += 1
                     i += 1
+                    // The LF of a CRLF would start an empty literal run and be a hard break with
+                    // nothing pending: written here at once.
+                    if b == Bytes.cr && i < n && src[i] == Bytes.lf {
+                        out[o] = Bytes.lf
+                        o += 1
+                        i += 1
+                    }
                 }
             }
             count = o
