@@ -96,22 +96,10 @@ enum DotBench {
 
     /// Median over `rounds` of the CPU seconds per call of `body`, each round at least `seconds` long.
     static func median(_ seconds: Double, _ body: () -> Int) -> Double {
-        var perRound: [Double] = []
         var check = 0
-        for _ in 0..<rounds {
-            var n = 0
-            let start = threadCPUSeconds()
-            var elapsed = 0.0
-            repeat {
-                check &+= body()
-                n += 1
-                elapsed = threadCPUSeconds() - start
-            } while elapsed < seconds
-            perRound.append(elapsed / Double(n))
-        }
+        let m = medianCPUSecondsPerCall(rounds: rounds, seconds: seconds, check: &check, body)
         if check == 42 { print("") }   // keeps the work observable
-        perRound.sort()
-        return perRound[perRound.count / 2]
+        return m
     }
 
     /// Headers, then quoted-printable-looking lines of 76 octets (75 + soft break "="), every 40th

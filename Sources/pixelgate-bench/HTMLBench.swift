@@ -14,6 +14,25 @@ func threadCPUSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) / 1e9
 }
 
+/// The median over `rounds` of this thread's CPU seconds per call of `body`, each round calling it
+/// until at least `seconds` have passed; `check` accumulates the results so the work stays observable.
+func medianCPUSecondsPerCall(rounds: Int, seconds: Double, check: inout Int, _ body: () -> Int) -> Double {
+    var perRound: [Double] = []
+    for _ in 0..<rounds {
+        var n = 0
+        let start = threadCPUSeconds()
+        var elapsed = 0.0
+        repeat {
+            check &+= body()
+            n += 1
+            elapsed = threadCPUSeconds() - start
+        } while elapsed < seconds
+        perRound.append(elapsed / Double(n))
+    }
+    perRound.sort()
+    return perRound[perRound.count / 2]
+}
+
 enum HTMLBench {
     static let runs = 5
     static let minSeconds = 1.0

@@ -36,22 +36,9 @@ enum MIMEBench {
                 continue
             }
             let bytes = [UInt8](data)
-            var perRound: [Double] = []
             var sink = 0
-            for _ in 0..<rounds {
-                var n = 0
-                // This thread's CPU time (as HTMLBench), so that a loaded machine does not distort it.
-                let start = threadCPUSeconds()
-                var elapsed = 0.0
-                repeat {
-                    sink &+= once(engine, bytes)
-                    n += 1
-                    elapsed = threadCPUSeconds() - start
-                } while elapsed < secondsPerRound
-                perRound.append(elapsed / Double(n))
-            }
-            perRound.sort()
-            let median = perRound[perRound.count / 2]
+            // This thread's CPU time (as HTMLBench), so that a loaded machine does not distort it.
+            let median = medianCPUSecondsPerCall(rounds: rounds, seconds: secondsPerRound, check: &sink) { once(engine, bytes) }
             totalBytes += Double(bytes.count)
             totalSeconds += median
             print("\((path as NSString).lastPathComponent): mime: \(format(Double(bytes.count) / median / 1e6)) MB/s (\(bytes.count) bytes, check \(sink & 1))")
