@@ -90,6 +90,8 @@ class FakeUpstream:
         self.port = free_port()
         self.transactions: list[Txn] = []
         self.commands: list[str] = []
+        # (connection number, line) for every command line, for failure reports.
+        self.conn_log: list[tuple[int, str]] = []
         self.lock = threading.Lock()
         self.conns: list[socket.socket] = []
         self.sessions = 0
@@ -133,9 +135,17 @@ class FakeUpstream:
             with self.lock:
                 self.conns.append(conn)
                 self.sessions += 1
-            threading.Thread(target=self._serve, args=(conn,), daemon=True).start()
+                number = self.sessions
+            threading.Thread(target=self._serve, args=(conn, number), daemon=True).start()
 
-    def _serve(self, conn: socket.socket) -> None:
+    def report(self) -> str:
+        """Every command line per connection and every finished transaction, for a failing test."""
+        with self.lock:
+            lines = [f"conn {n}: {l[:120]}" for n, l in self.conn_log]
+            lines += [f"txn: rcpts={t.rcpts} message_id={t.header('Message-ID')} reply={t.reply!r}" for t in self.transactions]
+        return "\n".join(lines)
+
+    def _serve(self, conn: socket.socket, number: int = 0) -> None:
         conn.settimeout(60)
         reader = conn.makefile("rb")
         tls_active = False
@@ -152,6 +162,7 @@ class FakeUpstream:
                 line = raw.rstrip(b"\r\n").decode("utf-8", "replace")
                 with self.lock:
                     self.commands.append(line)
+                    self.conn_log.append((number, line))
                 verb = line.split(" ", 1)[0].upper()
                 if verb in ("EHLO", "LHLO"):
                     send(f"250-{self.hostname}")

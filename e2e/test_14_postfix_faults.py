@@ -89,7 +89,9 @@ def test_postfix_lmtp_with_fanout(pixelgate, fake_upstream, postfix_instance):
     pf.wait_queue_empty(timeout=120)
     counts = Counter((t.header("Message-ID")[0], r) for t in up.delivered() for r in t.rcpts
                      if t.header("Message-ID") and t.header("Message-ID")[0] in msgids)
-    assert counts == Counter({(m, r): 1 for m in msgids for r in ("alice@example.net", "carol@example.net")})
+    # A rare failure (2 in about 16 full runs): one message's three variants all answered 250 with
+    # nothing recorded upstream; the report shows what this upstream saw, connection by connection.
+    assert counts == Counter({(m, r): 1 for m in msgids for r in ("alice@example.net", "carol@example.net")}), up.report()
     log = pf.log()
     bounced = re.findall(r"to=<bob@example\.net>.*status=bounced.*", log)
     assert len(bounced) == 3 and all("5.2.1" in b for b in bounced), bounced or log[-3000:]
