@@ -114,6 +114,12 @@ class FakeUpstream:
     def stop(self) -> None:
         self.stopping = True
         try:
+            # shutdown first: on Linux, close() alone does not wake a thread blocked in accept(),
+            # which would keep listening (and serving with this test's hooks) after the test.
+            self.listener.shutdown(socket.SHUT_RDWR)
+        except OSError:
+            pass
+        try:
             self.listener.close()
         except OSError:
             pass
@@ -131,6 +137,9 @@ class FakeUpstream:
             try:
                 conn, _ = self.listener.accept()
             except OSError:
+                return
+            if self.stopping:
+                conn.close()
                 return
             with self.lock:
                 self.conns.append(conn)
