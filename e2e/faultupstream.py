@@ -81,9 +81,9 @@ class FaultUpstream(FakeUpstream):
             return Counter(i for t in self.transactions if t.reply.startswith("2") for i in t.header("Message-ID"))
 
     # ------------------------------------------------------------------------------- hooks --
-    def _serve(self, conn: socket.socket) -> None:
+    def _serve(self, conn: socket.socket, number: int = 0) -> None:
         self._local.conn = conn
-        super()._serve(conn)
+        super()._serve(conn, number)
 
     def _fault(self, command: str, what: str) -> Optional[str]:
         if not self.active or not self.fault_reply or self.fault_reply[0] != command:
