@@ -55,6 +55,10 @@ class FaultUpstream(FakeUpstream):
         """Like a crash: nothing listens, every open session is cut."""
         self.stopping = True
         try:
+            self.listener.shutdown(socket.SHUT_RDWR)  # wakes the accept thread (see FakeUpstream.stop)
+        except OSError:
+            pass
+        try:
             self.listener.close()
         except OSError:
             pass
