@@ -74,23 +74,25 @@ public final class AcceptLoop: @unchecked Sendable {
     public var pollInterval: Double = 0.25
 
     /// `session` runs on its own thread per client (a reused one when idle); `refuse` runs on the accept thread.
-    public init(listener: Listener, counter: SessionCounter,
-                session: @escaping @Sendable (TCPStream) -> Void,
-                refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
-        self.listener = listener
-        self.counter = counter
-        self.handler = .thread(session)
-        self.refuse = refuse
+    public convenience init(listener: Listener, counter: SessionCounter,
+                            session: @escaping @Sendable (TCPStream) -> Void,
+                            refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
+        self.init(listener: listener, counter: counter, handler: .thread(session), refuse: refuse)
     }
 
     /// `admit` gets each admitted client on the accept thread; it owns the client and its slot
     /// (close it, then `counter.leave()`). `refuse` as above.
-    public init(listener: Listener, counter: SessionCounter,
-                admit: @escaping @Sendable (TCPStream) -> Void,
-                refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
+    public convenience init(listener: Listener, counter: SessionCounter,
+                            admit: @escaping @Sendable (TCPStream) -> Void,
+                            refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
+        self.init(listener: listener, counter: counter, handler: .admit(admit), refuse: refuse)
+    }
+
+    private init(listener: Listener, counter: SessionCounter, handler: Handler,
+                 refuse: @escaping @Sendable (TCPStream, Refusal) -> Void) {
         self.listener = listener
         self.counter = counter
-        self.handler = .admit(admit)
+        self.handler = handler
         self.refuse = refuse
     }
 
