@@ -156,6 +156,8 @@ public struct HTMLScan: Sendable {
     public var bodyEnd: Int?
     /// Offset of the last `</html>` end tag, nil when absent.
     public var htmlEnd: Int?
+    /// The first `<base href>` when it is an absolute http(s) URL: resource URLs are resolved against it.
+    public var baseURL: String?
 
     public init(resources: [Resource] = [], purposeAttributes: [Range<Int>] = [], bodyEnd: Int? = nil, htmlEnd: Int? = nil) {
         self.resources = resources

@@ -17,6 +17,7 @@ public enum HTMLScanner {
         var s = ScanState(html)
         s.run(from: 0, to: html.count, depth: 0)
         s.finish()
+        s.resolveAgainstBase()
         return s.out
     }
 
@@ -66,6 +67,8 @@ struct ScanState {
     var ampAnalytics: (info: ElementInfo, purposes: [String]?)?
     /// Declared purposes of the last start tag handled by the extractor.
     var lastPurposes: [String]?
+    /// The href of the first `<base>` element, decoded.
+    var baseHref: String?
 
     /// Maximum conditional-comment recursion (a comment cannot contain a comment end, so 2 suffices).
     static let maxConditionalDepth = 4
@@ -293,6 +296,14 @@ struct ScanState {
         let e = min(r.upperBound, r.lowerBound + 8)
         while i < e { k = (k << 8) | UInt64(ASCII.lower(p[i])); i += 1 }
         return k
+    }
+
+    /// Makes every relative resource URL absolute against the document's `<base href>`, which applies
+    /// to the whole document wherever the element stands. Ranges are untouched: only `url` changes.
+    mutating func resolveAgainstBase() {
+        guard let href = baseHref, let base = BaseURL(href) else { return }
+        out.baseURL = href
+        for i in out.resources.indices { out.resources[i].url = base.resolve(out.resources[i].url) }
     }
 
     /// Sets each whole-element removal to start tag through end tag (when the end tag was met). As a

@@ -31,6 +31,11 @@ extension ScanState {
         if !hiddenClasses.isEmpty, let cl = tag.attr(.class), hasHiddenClass(cl.value) { hidden.insert(.hiddenByClass) }
 
         guard tag.present & ScanState.urlBits != 0 else { return hidden }
+        if kind == .base {
+            // The first <base> with an href sets the document base URL (WHATWG); later ones are ignored.
+            if baseHref == nil, let h = tag.attr(.href) { baseHref = decodedString(h.value) }
+            return hidden
+        }
         if kind == .other && tag.present & ScanState.anyElementURLBits == 0 { return hidden }
 
         var el = ElementInfo(tagName: ASCII.lowerString(p, tag.name), range: lt..<tag.end,

@@ -9,6 +9,8 @@ enum TagKind: UInt8 {
     case ampImg, ampAnim, ampPixel, ampAnalytics, ampVideo, ampIframe
     case style, script, title, textarea, xmp, noembed, noframes, plaintext
     case html
+    /// `<base href>`: the document base URL (BaseURL).
+    case base
 
     /// Elements whose content the tokenizer skips as text (RAWTEXT / RCDATA).
     var isRawText: Bool {
@@ -21,7 +23,7 @@ enum TagKind: UInt8 {
     /// Elements that never have content or an end tag.
     var isVoid: Bool {
         switch self {
-        case .img, .input, .source, .track, .link, .embed: return true
+        case .img, .input, .source, .track, .link, .embed, .base: return true
         default: return false
         }
     }
@@ -43,6 +45,7 @@ enum TagKind: UInt8 {
             if ASCII.matchesLower(p, s, "link") { return .link }
             if ASCII.matchesLower(p, s, "body") { return .body }
             if ASCII.matchesLower(p, s, "html") { return .html }
+            if ASCII.matchesLower(p, s, "base") { return .base }
         case 5:
             if ASCII.matchesLower(p, s, "input") { return .input }
             if ASCII.matchesLower(p, s, "video") { return .video }

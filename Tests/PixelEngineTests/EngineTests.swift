@@ -64,6 +64,24 @@ import PixelPolicy
         #expect(out.contains("Retirer mon consentement</a></p></body>"))
     }
 
+    /// A relative pixel under `<base href>` is fetched from the base's host by clients that honour
+    /// <base>: it is found, removed without consent, and gated to the absolute URL with consent.
+    @Test func relativePixelUnderBaseHref() throws {
+        let html = "<html><head><base href=\"https://u9.esp-mail.example/wf/\"></head><body><p>Hi</p>"
+            + "<img src=\"open?upn=Zq3RkT9wX2mB7vLp4sN8yC1dF6hJ0aE5\" width=\"1\" height=\"1\" alt=\"\" data-tracking-purpose=\"open_measurement\">"
+            + "<img src=\"img/logo.png\" width=\"120\" height=\"40\"></body></html>"
+        let m = Self.message(html: html)
+        let none = try TestEngine.run(TestEngine.make(), m, recipient: Self.rcpt, profile: .none)
+        #expect(none.analysis.trackers.map(\.resource.url) == [Self.pixel])
+        let stripped = String(decoding: none.output, as: UTF8.self)
+        #expect(!stripped.contains("open?upn") && stripped.contains("<img src=\"img/logo.png\""))
+        let granted = ConsentProfile(granted: [.openMeasurement], eventIDs: [4], hasExpressedChoice: true)
+        let gated = String(decoding: try TestEngine.run(TestEngine.make(), m, recipient: Self.rcpt, profile: granted).output, as: UTF8.self)
+        let gate = try #require(gated.range(of: "https://consent.example.test/o/"))
+        let token = String(gated[gate.upperBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+        #expect(try #require(TestEngine.keyring().open(token)).url == Self.pixel)
+    }
+
     @Test func exemptTrackerIsKeptByteForByte() throws {
         let img = "<img src=\"\(Self.pixel)&amp;k=1\" width=\"1\" height=\"1\" data-tracking-purpose=\"authentication_security\">"
         let m = Self.message(html: Self.body(img), text: nil)
