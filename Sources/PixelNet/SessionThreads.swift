@@ -5,16 +5,26 @@
 // thread (stack `stackSize`); the number of threads is bounded by the caller (the session cap:
 // one job per live session); a finished job is released before its thread waits (nothing it
 // captured outlives it); an idle thread exits after `idleTimeout` without work.
+// Hand-off: each idle thread waits on its own semaphore; `run` takes the most recently idled thread
+// (its cache is the warmest), gives it the job under a short lock and signals it after unlocking,
+// so the woken thread never blocks on a lock the caller still holds (one wake-up per session).
+import Dispatch
 import Foundation
 
 public final class SessionThreads: @unchecked Sendable {
     public let idleTimeout: Double
     public let stackSize: Int
-    private let cond = NSCondition()
-    private var jobs: [@Sendable () -> Void] = []
-    /// Waiting threads not yet promised a job (waiting threads minus queued jobs).
-    private var idle = 0
+    private let lock = PThreadLock()
+    /// Threads waiting for work, most recently idled last. Guarded by `lock`.
+    private var idle: [Worker] = []
     private var created = 0
+
+    /// One thread's mailbox: the job handed to it and the semaphore it waits on.
+    private final class Worker: @unchecked Sendable {
+        let wake = DispatchSemaphore(value: 0)
+        /// Set under `lock` by `run`, taken under `lock` by the thread after `wake`.
+        var job: (@Sendable () -> Void)?
+    }
 
     public init(idleTimeout: Double = 30, stackSize: Int = 1 << 20) {
         self.idleTimeout = idleTimeout
@@ -22,63 +32,57 @@ public final class SessionThreads: @unchecked Sendable {
     }
 
     /// Threads created so far (tests).
-    public var threadsCreated: Int { cond.lock(); defer { cond.unlock() }; return created }
+    public var threadsCreated: Int { lock.withLock { created } }
 
     /// Threads waiting for work right now (tests).
-    public var idleThreads: Int { cond.lock(); defer { cond.unlock() }; return idle }
+    public var idleThreads: Int { lock.withLock { idle.count } }
 
     public func run(_ job: @escaping @Sendable () -> Void) {
-        cond.lock()
-        if idle > 0 {
-            idle -= 1
-            jobs.append(job)
-            cond.signal()
-            cond.unlock()
+        let handed: Worker? = lock.withLock {
+            guard let w = idle.popLast() else {
+                created += 1
+                return nil
+            }
+            w.job = job
+            return w
+        }
+        if let handed {
+            handed.wake.signal()
             return
         }
-        created += 1
-        cond.unlock()
-        let first = FirstJob(job)  // the thread's closure must not keep the first job alive
+        let worker = Worker()
+        worker.job = job
         let t = Thread { [self] in
-            var next = first.take()
-            while next != nil {
-                Self.runAndRelease(&next)
-                next = waitForJob()
-            }
+            repeat { runHandedJob(worker) } while waitForJob(worker)
         }
         t.stackSize = stackSize
         t.start()
     }
 
-    /// Runs the job and drops it before the thread waits again: whatever it captured (the
-    /// client's stream and so its descriptor) must not live on in an idle thread.
-    private static func runAndRelease(_ slot: inout (@Sendable () -> Void)?) {
-        guard let j = slot else { return }
-        slot = nil
-        j()
-    }
-
-    private func waitForJob() -> (@Sendable () -> Void)? {
-        cond.lock()
-        defer { cond.unlock() }
-        idle += 1
-        let deadline = Date(timeIntervalSinceNow: idleTimeout)
-        while jobs.isEmpty {
-            if !cond.wait(until: deadline) && jobs.isEmpty {
-                idle -= 1
-                return nil
-            }
+    /// Takes the job out of `worker`'s mailbox and runs it. The closure is released when this
+    /// returns, before the thread waits again: whatever it captured (the client's stream and so its
+    /// descriptor) must not live on in an idle thread.
+    private func runHandedJob(_ worker: Worker) {
+        let job: (@Sendable () -> Void)? = lock.withLock {
+            defer { worker.job = nil }
+            return worker.job
         }
-        return jobs.removeFirst()
+        job?()
     }
-}
 
-/// Hands a new thread its first job exactly once, then forgets it.
-private final class FirstJob: @unchecked Sendable {
-    private var job: (@Sendable () -> Void)?
-    init(_ job: @escaping @Sendable () -> Void) { self.job = job }
-    func take() -> (@Sendable () -> Void)? {
-        defer { job = nil }
-        return job
+    /// Waits until a job is handed to `worker` (true) or `idleTimeout` passes without one (false:
+    /// the thread exits).
+    private func waitForJob(_ worker: Worker) -> Bool {
+        lock.withLock { idle.append(worker) }
+        if worker.wake.wait(timeout: .now() + idleTimeout) == .success { return true }
+        let stillIdle: Bool = lock.withLock {
+            guard let i = idle.firstIndex(where: { $0 === worker }) else { return false }
+            idle.remove(at: i)
+            return true
+        }
+        if stillIdle { return false }
+        // `run` took this thread between the timeout and the lock: its signal is on the way.
+        worker.wake.wait()
+        return true
     }
 }

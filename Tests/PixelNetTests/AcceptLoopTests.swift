@@ -76,6 +76,27 @@ import Testing
         for _ in 0..<4 { gate.signal() }
     }
 
+    /// With an idle timeout of 20 µs, hand-offs from four submitters race idle threads timing out:
+    /// every job still runs exactly once, and no thread is left waiting forever.
+    @Test func handOffRacingTheIdleTimeoutLosesNoJob() {
+        let threads = SessionThreads(idleTimeout: 0.00002)
+        final class Count: @unchecked Sendable { let lock = NSLock(); var n = 0 }
+        let ran = Count()
+        let group = DispatchGroup()
+        let perSubmitter = 4000
+        DispatchQueue.concurrentPerform(iterations: 4) { s in
+            for i in 0..<perSubmitter {
+                group.enter()
+                threads.run { ran.lock.withLock { ran.n += 1 }; group.leave() }
+                if (i + s) % 97 == 0 { usleep(50) }
+            }
+        }
+        #expect(group.wait(timeout: .now() + 30) == .success)
+        #expect(ran.lock.withLock { ran.n } == 4 * perSubmitter)
+        usleep(100_000)
+        #expect(threads.idleThreads == 0)
+    }
+
     @Test func idleThreadsExitAfterTheTimeout() {
         let threads = SessionThreads(idleTimeout: 0.2)
         let done = DispatchSemaphore(value: 0)
