@@ -54,11 +54,17 @@ public struct HiddenFlags: OptionSet, Sendable, Hashable {
     public static let noDisplayLayout = HiddenFlags(rawValue: 1 << 10)
     /// A class of the element is hidden by a top-level `<style>` rule (`.preheader { display:none }`).
     public static let hiddenByClass = HiddenFlags(rawValue: 1 << 11)
+    /// Moved far out of view: `position` absolute/fixed/relative with a large negative offset
+    /// (`left:-9999px`), or a large negative `margin-left`/`margin-top`.
+    public static let offScreen = HiddenFlags(rawValue: 1 << 12)
+    /// Drawn with no area: `clip: rect(0 0 0 0)` (positioned), `clip-path: inset(50%)` / `circle(0)`,
+    /// `transform: scale(0)`.
+    public static let clippedAway = HiddenFlags(rawValue: 1 << 13)
 
     /// Flags that make the element's own box invisible (font-size:0 alone does not hide an image).
     public static let invisible: HiddenFlags = [.displayNone, .visibilityHidden, .opacityZero, .zeroMaxHeight,
                                                 .zeroMaxWidth, .zeroHeight, .zeroWidth, .hiddenAttribute,
-                                                .msoHide, .noDisplayLayout, .hiddenByClass]
+                                                .msoHide, .noDisplayLayout, .hiddenByClass, .offScreen, .clippedAway]
 
     /// True when the element's box is not rendered visibly.
     public var hidesBox: Bool { !intersection(.invisible).isEmpty }

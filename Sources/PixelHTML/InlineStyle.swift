@@ -1,12 +1,20 @@
 // InlineStyle: reads the declarations of a `style` attribute that decide whether an element is
 // rendered and how big it is: display, visibility, opacity, (max-)height, (max-)width, font-size,
-// mso-hide. Contract: tolerant of case, spacing, `!important` and junk; unknown units leave the size
-// unknown; lengths are parsed as CSS pixels (px or unitless), `0` in any unit is zero.
+// mso-hide, and the off-screen and zero-area tricks (position with a far negative left/top/right/
+// bottom, a far negative margin, clip, clip-path, transform: OffScreen.swift). Contract: tolerant of
+// case, spacing, `!important` and junk; unknown units leave the size unknown; lengths are parsed as
+// CSS pixels (px or unitless), `0` in any unit is zero; declaration order does not matter.
 
 struct InlineStyle {
     var hidden: HiddenFlags = []
     var width: Int?
     var height: Int?
+    /// `position` is absolute, fixed or relative (offsets move the box).
+    private var positioned = false
+    /// A left/top/right/bottom offset far out of view (applies when positioned).
+    private var farOffset = false
+    /// `clip` draws nothing (applies when positioned, as in CSS).
+    private var zeroClip = false
 
     init() {}
 
@@ -23,10 +31,37 @@ struct InlineStyle {
             }
             i = semi + 1
         }
+        if positioned && farOffset { hidden.insert(.offScreen) }
+        if positioned && zeroClip { hidden.insert(.clippedAway) }
     }
 
     private mutating func apply(_ p: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>) {
         guard !name.isEmpty, !value.isEmpty else { return }
+        switch name.count {
+        case 3, 4, 5, 6:
+            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
+            if name.count == 4, ASCII.equalsLower(p, name, "clip"), OffScreen.isZeroClipRect(p, value) { zeroClip = true }
+        default:
+            break
+        }
+        switch name.count {
+        case 8:
+            if ASCII.equalsLower(p, name, "position"),
+               ASCII.matchesLower(p, value.lowerBound, "absolute") || ASCII.matchesLower(p, value.lowerBound, "fixed")
+                || ASCII.matchesLower(p, value.lowerBound, "relative") {
+                positioned = true
+            }
+        case 9:
+            if ASCII.equalsLower(p, name, "clip-path"), OffScreen.isZeroClipPath(p, value) { hidden.insert(.clippedAway) }
+            if ASCII.equalsLower(p, name, "transform"), OffScreen.isZeroScale(p, value) { hidden.insert(.clippedAway) }
+        case 10, 11:
+            if ASCII.equalsLower(p, name, "margin-top") || ASCII.equalsLower(p, name, "margin-left"),
+               OffScreen.isFarNegative(p, value) {
+                hidden.insert(.offScreen)
+            }
+        default:
+            break
+        }
         switch name.count {
         case 7:
             if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
