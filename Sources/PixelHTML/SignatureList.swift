@@ -67,9 +67,14 @@ public enum SignatureError: Error, Sendable, Equatable, CustomStringConvertible 
 }
 
 public struct SignatureList: Sendable {
-    public private(set) var signatures: [Signature]
+    public let signatures: [Signature]
+    /// Which signatures a path can match at all, from its first two bytes (see PrefixIndex).
+    private let index: PrefixIndex
 
-    public init(_ signatures: [Signature]) { self.signatures = signatures }
+    public init(_ signatures: [Signature]) {
+        self.signatures = signatures
+        index = PrefixIndex(signatures)
+    }
 
     /// Parses the line format described above.
     public init(parsing text: String) throws(SignatureError) {
@@ -85,6 +90,7 @@ public struct SignatureList: Sendable {
             list.append(try Signature(id: String(fields[0]), hostGlob: String(fields[1]), pathPattern: String(fields[2])))
         }
         signatures = list
+        index = PrefixIndex(list)
     }
 
     /// The shipped list (`signatures.txt`).
@@ -107,6 +113,17 @@ public struct SignatureList: Sendable {
         guard url.isRemote else { return nil }
         let path = Array(url.pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
         let lowerPath = path.map(ASCII.lower)
+        for i in index.candidates(lowerPath) where signatures[i].matches(host: url.host, path: path, lowerPath: lowerPath) {
+            return signatures[i]
+        }
+        return nil
+    }
+
+    /// The first match by trying every signature in order (tests check `firstMatch` against it).
+    func firstMatchLinear(_ url: URLParts) -> Signature? {
+        guard url.isRemote else { return nil }
+        let path = Array(url.pathAndQuery.utf8.prefix(Glob.maxSubjectLength))
+        let lowerPath = path.map(ASCII.lower)
         return signatures.first { $0.matches(host: url.host, path: path, lowerPath: lowerPath) }
     }
 
@@ -122,6 +139,39 @@ public struct SignatureList: Sendable {
             if out.count > 16 << 20 { return nil }
         }
         return String(decoding: out, as: UTF8.self)
+    }
+}
+
+/// Most path patterns start with a literal ("/wf/open?*"), so they can only match a path that starts
+/// with the same two bytes. The index keeps, per two-byte prefix, the signatures anchored on it, and
+/// apart the ones that start with `*` or a placeholder; `candidates` merges the two in list order, so
+/// the first match is the same as trying every signature in order.
+struct PrefixIndex: Sendable {
+    private var anchored: [UInt16: [Int]] = [:]
+    private var floating: [Int] = []
+
+    init(_ signatures: [Signature]) {
+        for (i, s) in signatures.enumerated() {
+            if case .literal(let l)? = s.path.first, l.count >= 2 {
+                anchored[Self.key(l[0], l[1]), default: []].append(i)
+            } else {
+                floating.append(i)
+            }
+        }
+    }
+
+    static func key(_ a: UInt8, _ b: UInt8) -> UInt16 { UInt16(a) << 8 | UInt16(b) }
+
+    /// Indices of the signatures that may match `lowerPath`, ascending.
+    func candidates(_ lowerPath: [UInt8]) -> [Int] {
+        guard lowerPath.count >= 2, let a = anchored[Self.key(lowerPath[0], lowerPath[1])] else { return floating }
+        var out: [Int] = []
+        out.reserveCapacity(a.count + floating.count)
+        var i = 0, j = 0
+        while i < a.count || j < floating.count {
+            if j == floating.count || (i < a.count && a[i] < floating[j]) { out.append(a[i]); i += 1 } else { out.append(floating[j]); j += 1 }
+        }
+        return out
     }
 }
 
