@@ -21,6 +21,15 @@ public struct Signature: Sendable, Equatable {
     let path: [GlobPiece]
     /// The longest literal of the path pattern: a subject without it cannot match (cheap pre-check).
     let requiredLiteral: [UInt8]
+    /// How the host is matched, worked out once from `hostGlob`.
+    let hostRule: HostRule
+
+    enum HostRule: Sendable, Equatable {
+        case any
+        /// `*.base`: the domain itself or a subdomain (`base`, `.base`).
+        case domain(String, String)
+        case glob
+    }
 
     public init(id: String, hostGlob: String, pathPattern: String) throws(SignatureError) {
         self.id = id
@@ -31,6 +40,14 @@ public struct Signature: Sendable, Equatable {
         var best = [UInt8]()
         for case .literal(let l) in path where l.count > best.count { best = l }
         requiredLiteral = best
+        let h = self.hostGlob
+        if h == "*" {
+            hostRule = .any
+        } else if h.hasPrefix("*."), !h.dropFirst(2).contains(where: { $0 == "*" }) {
+            hostRule = .domain(String(h.dropFirst(2)), String(h.dropFirst(1)))
+        } else {
+            hostRule = .glob
+        }
     }
 
     public func matches(host h: String, pathAndQuery: String) -> Bool {
@@ -42,11 +59,12 @@ public struct Signature: Sendable, Equatable {
     func matches(host h: String, path subject: [UInt8], lowerPath: [UInt8]) -> Bool {
         if !requiredLiteral.isEmpty && !ASCII.bytesContain(lowerPath, requiredLiteral) { return false }
         let hostOK: Bool
-        if hostGlob == "*" { hostOK = true }
-        else if hostGlob.hasPrefix("*."), !hostGlob.dropFirst(2).contains("*") {
-            let base = hostGlob.dropFirst(2)
-            hostOK = h == base || h.hasSuffix("." + base)
-        } else { hostOK = Glob.match(host, Array(h.utf8)) }
+        switch hostRule {
+        case .any: hostOK = true
+        case .domain(let base, let dotBase):
+            hostOK = h.utf8.elementsEqual(base.utf8) || (h.utf8.count > dotBase.utf8.count && h.utf8.suffix(dotBase.utf8.count).elementsEqual(dotBase.utf8))
+        case .glob: hostOK = Glob.match(host, Array(h.utf8))
+        }
         guard hostOK else { return false }
         return Glob.match(path, subject)
     }

@@ -45,4 +45,13 @@ import Testing
         #expect(merged.firstMatch(URLParts("https://x.test/zz"))?.id == "op-any")
         #expect(merged.firstMatch(URLParts("cid:x")) == nil)
     }
+
+    /// `*.base` host globs match the domain and its subdomains only, by bytes.
+    @Test func domainHostGlob() throws {
+        let s = try Signature(id: "t", hostGlob: "*.AwsTrack.me", pathPattern: "/*")
+        for h in ["awstrack.me", "r.awstrack.me", "a.b.awstrack.me"] { #expect(s.matches(host: h, pathAndQuery: "/x"), "\(h)") }
+        for h in ["xawstrack.me", "awstrack.me.evil.test", "me", "", ".awstrack.mex"] { #expect(!s.matches(host: h, pathAndQuery: "/x"), "\(h)") }
+        let g = try Signature(id: "g", hostGlob: "t*.example", pathPattern: "/*")
+        #expect(g.matches(host: "trk.example", pathAndQuery: "/") && !g.matches(host: "x.example", pathAndQuery: "/"))
+    }
 }
