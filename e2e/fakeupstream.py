@@ -18,7 +18,8 @@ Contract:
 - `tls=(cert, key)` offers STARTTLS; `auth={user: password}` offers AUTH PLAIN LOGIN (after TLS
   when TLS is offered) and refuses MAIL with 530 until the client authenticated; `tls_sessions`
   and `auth_users` record what happened.
-- Every socket read has a timeout, and `stop()` closes the listener and every open connection.
+- Every socket read has a timeout, and `stop()` shuts the listener down, waits for the accept
+  thread to return, and closes every open connection.
 """
 from __future__ import annotations
 
@@ -123,6 +124,7 @@ class FakeUpstream:
             self.listener.close()
         except OSError:
             pass
+        self._join_accept_thread()
         with self.lock:
             for c in self.conns:
                 try:
@@ -130,6 +132,13 @@ class FakeUpstream:
                     c.close()
                 except OSError:
                     pass
+
+    def _join_accept_thread(self) -> None:
+        """Waits (outside self.lock) for the accept thread woken by the shutdown to return: a
+        thread left in accept() on a closed descriptor takes the next listener that gets the same
+        descriptor number as soon as the kernel restarts the call (test_00_fakeupstream.py)."""
+        if self.thread is not threading.current_thread():
+            self.thread.join(5)
 
     # ------------------------------------------------------------------------------ server --
     def _accept_loop(self) -> None:

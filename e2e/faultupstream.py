@@ -62,6 +62,7 @@ class FaultUpstream(FakeUpstream):
             self.listener.close()
         except OSError:
             pass
+        self._join_accept_thread()
         with self.lock:
             conns, self.conns = self.conns, []
         for c in conns:

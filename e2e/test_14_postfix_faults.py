@@ -91,7 +91,9 @@ def test_postfix_lmtp_with_fanout(pixelgate, fake_upstream, postfix_instance):
                      if t.header("Message-ID") and t.header("Message-ID")[0] in msgids)
     # A rare failure (2 in about 16 full runs): one message's three variants all answered 250 with
     # nothing recorded upstream; the report shows what this upstream saw, connection by connection.
-    # (Stopped FakeUpstreams used to keep listening, see FakeUpstream.stop: one suspect, fixed.)
+    # Cause: an earlier test's stopped FakeUpstream, its accept() restarted on the reused descriptor
+    # number, took that session's upstream connection (see e2e/test_00_fakeupstream.py); fixed in
+    # FakeUpstream.stop.
     assert counts == Counter({(m, r): 1 for m in msgids for r in ("alice@example.net", "carol@example.net")}), up.report()
     log = pf.log()
     bounced = re.findall(r"to=<bob@example\.net>.*status=bounced.*", log)
