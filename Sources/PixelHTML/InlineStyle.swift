@@ -38,55 +38,47 @@ struct InlineStyle {
     private mutating func apply(_ p: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>) {
         guard !name.isEmpty, !value.isEmpty else { return }
         switch name.count {
-        case 3, 4, 5, 6:
+        case 3:
             if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
-            if name.count == 4, ASCII.equalsLower(p, name, "clip"), OffScreen.isZeroClipRect(p, value) { zeroClip = true }
-        default:
-            break
-        }
-        switch name.count {
+        case 4:
+            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
+            if ASCII.equalsLower(p, name, "clip"), OffScreen.isZeroClipRect(p, value) { zeroClip = true }
+        case 5:
+            if ASCII.equalsLower(p, name, "width"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroWidth) }
+                if px { width = Int(v) }
+            }
+            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
+        case 6:
+            if ASCII.equalsLower(p, name, "height"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroHeight) }
+                if px { height = Int(v) }
+            }
+            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
+        case 7:
+            if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
+            if ASCII.equalsLower(p, name, "opacity"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.opacityZero) }
         case 8:
+            if ASCII.equalsLower(p, name, "mso-hide"), ASCII.matchesLower(p, value.lowerBound, "all") { hidden.insert(.msoHide) }
             if ASCII.equalsLower(p, name, "position"),
                ASCII.matchesLower(p, value.lowerBound, "absolute") || ASCII.matchesLower(p, value.lowerBound, "fixed")
                 || ASCII.matchesLower(p, value.lowerBound, "relative") {
                 positioned = true
             }
         case 9:
+            if ASCII.equalsLower(p, name, "max-width"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxWidth) }
+            if ASCII.equalsLower(p, name, "font-size"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.fontSizeZero) }
             if ASCII.equalsLower(p, name, "clip-path"), OffScreen.isZeroClipPath(p, value) { hidden.insert(.clippedAway) }
             if ASCII.equalsLower(p, name, "transform"), OffScreen.isZeroScale(p, value) { hidden.insert(.clippedAway) }
-        case 10, 11:
-            if ASCII.equalsLower(p, name, "margin-top") || ASCII.equalsLower(p, name, "margin-left"),
-               OffScreen.isFarNegative(p, value) {
-                hidden.insert(.offScreen)
-            }
-        default:
-            break
-        }
-        switch name.count {
-        case 7:
-            if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
-            if ASCII.equalsLower(p, name, "opacity"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.opacityZero) }
         case 10:
             if ASCII.equalsLower(p, name, "visibility"),
                ASCII.matchesLower(p, value.lowerBound, "hidden") || ASCII.matchesLower(p, value.lowerBound, "collapse") {
                 hidden.insert(.visibilityHidden)
             }
             if ASCII.equalsLower(p, name, "max-height"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxHeight) }
-        case 9:
-            if ASCII.equalsLower(p, name, "max-width"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxWidth) }
-            if ASCII.equalsLower(p, name, "font-size"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.fontSizeZero) }
-        case 6:
-            if ASCII.equalsLower(p, name, "height"), let (v, px) = InlineStyle.number(p, value) {
-                if v == 0 { hidden.insert(.zeroHeight) }
-                if px { height = Int(v) }
-            }
-        case 5:
-            if ASCII.equalsLower(p, name, "width"), let (v, px) = InlineStyle.number(p, value) {
-                if v == 0 { hidden.insert(.zeroWidth) }
-                if px { width = Int(v) }
-            }
-        case 8:
-            if ASCII.equalsLower(p, name, "mso-hide"), ASCII.matchesLower(p, value.lowerBound, "all") { hidden.insert(.msoHide) }
+            if ASCII.equalsLower(p, name, "margin-top"), OffScreen.isFarNegative(p, value) { hidden.insert(.offScreen) }
+        case 11:
+            if ASCII.equalsLower(p, name, "margin-left"), OffScreen.isFarNegative(p, value) { hidden.insert(.offScreen) }
         default:
             break
         }
