@@ -1,11 +1,15 @@
 // AcceptLoop: accepts clients on one Listener and runs each session on its own thread (reused
 // across sessions: SessionThreads), under a cap.
-// Contract: at most `maxSessions` session threads run at once across every loop sharing the same
+// Contract: at most `maxSessions` sessions run at once across every loop sharing the same
 // `SessionCounter`; a client over the cap, or any client after `drain()` began, is handed to
-// `refuse` on the accept thread (the caller writes its 421 line there) and is then closed.
-// `stop()` ends the accept loop within `pollInterval`; `SessionCounter.waitIdle` waits for sessions.
-// With `admit` instead of `session`, an admitted client is handed over on the accept thread (an
-// event loop takes it) and the receiver closes it and calls `counter.leave()`.
+// `refuse` on the accepting thread (the caller writes its 421 line there) and is then closed.
+// `stop()` ends accepting within `pollInterval`; `SessionCounter.waitIdle` waits for sessions.
+// Sessions, leader/follower: one thread (the leader) waits in accept(); when a client is admitted
+// it makes another thread the leader (an idle one, else a new one) and runs the session itself, so
+// the client's first reply never waits for a sleeping thread to be woken; after the session the
+// thread goes idle in SessionThreads. At most `maxSessions` + 1 threads (the sessions and a leader).
+// With `admit` instead of `session`, one accept thread hands each admitted client over (an event
+// loop takes it) and the receiver closes it and calls `counter.leave()`.
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -96,11 +100,16 @@ public final class AcceptLoop: @unchecked Sendable {
         self.refuse = refuse
     }
 
-    /// Runs the loop on a background thread.
+    /// Starts accepting on a background thread.
     public func start() {
-        let t = Thread { [self] in self.run() }
-        t.name = "accept \(listener.address)"
-        t.start()
+        switch handler {
+        case .admit:
+            let t = Thread { [self] in self.run() }
+            t.name = "accept \(listener.address)"
+            t.start()
+        case .thread:
+            threads.run { [self] in self.lead() }
+        }
     }
 
     public func stop() { stopFlag.withLock { stopped = true } }
@@ -108,9 +117,33 @@ public final class AcceptLoop: @unchecked Sendable {
     /// True once the loop has returned after `stop()`.
     public var hasFinished: Bool { stopFlag.withLock { finished } }
 
-    /// Accepts until `stop()`.
+    /// Threads created for sessions and leaders so far (tests).
+    var threadsCreated: Int { threads.threadsCreated }
+
+    /// Accepts until `stop()` on the calling thread; with `session`, the calling thread runs
+    /// the first admitted client's session and another thread goes on accepting (see `lead`).
     public func run() {
-        defer { stopFlag.withLock { finished = true } }
+        switch handler {
+        case .admit(let take):
+            while let client = nextAdmitted() { take(client) }
+        case .thread:
+            lead()
+        }
+    }
+
+    /// The leader's turn: waits for an admitted client, hands the accepting on to another thread,
+    /// then serves the client here. Returns after the session, or at `stop()`.
+    private func lead() {
+        guard case .thread(let work) = handler, let client = nextAdmitted() else { return }
+        threads.run { [self] in self.lead() }
+        work(client)
+        client.close()
+        counter.leave()
+    }
+
+    /// The next client that got a session slot (refusing the others), or nil once `stop()` was
+    /// called (the loop has then finished).
+    private func nextAdmitted() -> TCPStream? {
         while !stopFlag.withLock({ stopped }) {
             let client: TCPStream?
             do {
@@ -125,17 +158,9 @@ public final class AcceptLoop: @unchecked Sendable {
                 client.close()
                 continue
             }
-            switch handler {
-            case .admit(let take):
-                take(client)
-            case .thread(let work):
-                let counter = self.counter
-                threads.run {
-                    work(client)
-                    client.close()
-                    counter.leave()
-                }
-            }
+            return client
         }
+        stopFlag.withLock { finished = true }
+        return nil
     }
 }

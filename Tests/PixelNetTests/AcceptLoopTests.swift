@@ -32,6 +32,74 @@ import Testing
         #expect(String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "421 draining\r\n")
     }
 
+    /// Leader/follower: the thread that accepted a client serves it and another thread accepts
+    /// meanwhile, so a second client gets a session while the first one's is still running.
+    @Test func aSecondClientIsServedWhileTheFirstSessionRuns() throws {
+        let l = try Listener.bind(host: "127.0.0.1", port: 0)
+        let counter = SessionCounter(maxSessions: 4)
+        let release = DispatchSemaphore(value: 0)
+        let served = Counter()
+        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+            let n = served.next()
+            try? s.write(Array("220 session \(n)\r\n".utf8), deadline: .after(seconds: 5))
+            release.wait()
+        }, refuse: { _, _ in })
+        loop.pollInterval = 0.05
+        loop.start()
+        defer { loop.stop() }
+        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        #expect(String(decoding: try a.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 session 1\r\n")
+        let b = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        #expect(String(decoding: try b.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 session 2\r\n")
+        #expect(counter.active == 2)
+        release.signal(); release.signal()
+        #expect(counter.waitIdle(deadline: .after(seconds: 5)))
+    }
+
+    /// One client after another: the two threads take turns leading and serving; no thread is
+    /// created per client.
+    @Test func sequentialClientsReuseTwoThreads() throws {
+        let l = try Listener.bind(host: "127.0.0.1", port: 0)
+        let counter = SessionCounter(maxSessions: 4)
+        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+            try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
+        }, refuse: { _, _ in })
+        loop.pollInterval = 0.05
+        loop.start()
+        defer { loop.stop() }
+        for _ in 0..<20 {
+            let c = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+            #expect(String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 hi\r\n")
+            c.close()
+            #expect(counter.waitIdle(deadline: .after(seconds: 5)))
+            usleep(2_000)  // the finished session's thread goes idle
+        }
+        #expect(loop.threadsCreated == 2)
+    }
+
+    /// `stop()` ends accepting even while every other thread is busy in a session.
+    @Test func stopFinishesTheLoopWhileASessionRuns() throws {
+        let l = try Listener.bind(host: "127.0.0.1", port: 0)
+        let counter = SessionCounter(maxSessions: 4)
+        let release = DispatchSemaphore(value: 0)
+        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+            try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
+            release.wait()
+        }, refuse: { _, _ in })
+        loop.pollInterval = 0.05
+        loop.start()
+        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
+        _ = try a.read(max: 64, deadline: .after(seconds: 5))
+        #expect(!loop.hasFinished)
+        loop.stop()
+        let end = Date().addingTimeInterval(5)
+        while !loop.hasFinished && Date() < end { usleep(5_000) }
+        #expect(loop.hasFinished)
+        #expect(counter.active == 1)
+        release.signal()
+        #expect(counter.waitIdle(deadline: .after(seconds: 5)))
+    }
+
     @Test func notifyWithoutSocketIsNotConfigured() {
         #expect(SystemdNotify.send("READY=1", socketPath: "") == .notConfigured)
     }
@@ -130,4 +198,11 @@ import Testing
         // The thread now waits for work (30 s); what the job captured must already be gone.
         #expect(freed.wait(timeout: .now() + 2) == .success)
     }
+}
+
+/// A thread-safe sequence number for tests.
+final class Counter: @unchecked Sendable {
+    private let lock = NSLock()
+    private var n = 0
+    func next() -> Int { lock.lock(); defer { lock.unlock() }; n += 1; return n }
 }
