@@ -80,6 +80,7 @@ let package = Package(
         .executableTarget(name: "FuzzHTTP", dependencies: ["PixelWeb", "PixelNet"]),
 
         .testTarget(name: "PixelCryptoTests", dependencies: ["PixelCrypto", "PixelLog"]),
+        .testTarget(name: "PixelLogTests", dependencies: ["PixelLog", .product(name: "Logging", package: "swift-log")]),
         .testTarget(name: "PixelNetTests", dependencies: ["PixelNet"]),
         .testTarget(name: "PixelSMTPTests", dependencies: ["PixelSMTP"]),
         .testTarget(name: "PixelMIMETests", dependencies: ["PixelMIME"]),

@@ -32,13 +32,7 @@ public struct LogfmtHandler: LogHandler {
                     source: String, file: String, function: String, line: UInt) {
         var bytes: [UInt8] = []
         bytes.reserveCapacity(256)
-        if let explicit, !explicit.isEmpty {
-            var all = metadata
-            all.merge(explicit) { _, new in new }
-            Self.appendLine(event: message.description, level: level, metadata: all, into: &bytes)
-        } else {
-            Self.appendLine(event: message.description, level: level, metadata: metadata, into: &bytes)
-        }
+        Self.appendLine(event: message.description, level: level, base: metadata, explicit: explicit ?? [:], into: &bytes)
         bytes.withUnsafeBytes { p in
             _ = write(fd, p.baseAddress, p.count)
         }
@@ -47,26 +41,43 @@ public struct LogfmtHandler: LogHandler {
     /// The logfmt line for one event, ending in "\n".
     public static func format(event: String, level: Logger.Level, metadata: Logger.Metadata) -> String {
         var bytes: [UInt8] = []
-        appendLine(event: event, level: level, metadata: metadata, into: &bytes)
+        appendLine(event: event, level: level, base: metadata, explicit: [:], into: &bytes)
         return String(decoding: bytes, as: UTF8.self)
     }
 
-    /// Appends the logfmt line for one event (same text as `format`) as UTF-8, without building
-    /// intermediate Strings: this runs several times per relayed message.
-    static func appendLine(event: String, level: Logger.Level, metadata: Logger.Metadata, into out: inout [UInt8]) {
+    /// Appends the logfmt line for one event (same text as `format` of `base` merged with
+    /// `explicit`, explicit values winning) as UTF-8. This runs several times per relayed message,
+    /// so it builds no merged dictionary and no intermediate Strings: the keys are gathered into
+    /// one array and sorted (String `<`, which compares short ASCII keys in their inline bits).
+    static func appendLine(event: String, level: Logger.Level, base: Logger.Metadata, explicit: Logger.Metadata,
+                           into out: inout [UInt8]) {
         out.append(contentsOf: "event=".utf8)
         appendQuoted(event, &out)
-        if let v = metadata["session"] { out.append(contentsOf: " session=".utf8); appendValue(v, &out) }
-        if let v = metadata["queue_id"] { out.append(contentsOf: " queue_id=".utf8); appendValue(v, &out) }
+        if let v = explicit["session"] ?? base["session"] { out.append(contentsOf: " session=".utf8); appendValue(v, &out) }
+        if let v = explicit["queue_id"] ?? base["queue_id"] { out.append(contentsOf: " queue_id=".utf8); appendValue(v, &out) }
         out.append(contentsOf: " level=".utf8)
         out.append(contentsOf: level.rawValue.utf8)
-        for (key, value) in metadata.sorted(by: { $0.key < $1.key }) where key != "session" && key != "queue_id" {
+        var pairs: [(key: String, value: Logger.Metadata.Value)] = []
+        pairs.reserveCapacity(base.count + explicit.count)
+        for (key, value) in explicit where !isLeadingKey(key) { pairs.append((key, value)) }
+        for (key, value) in base where !isLeadingKey(key) && (explicit.isEmpty || explicit[key] == nil) {
+            pairs.append((key, value))
+        }
+        pairs.sort { $0.key < $1.key }
+        for (key, value) in pairs {
             out.append(0x20)
             out.append(contentsOf: key.utf8)
             out.append(0x3D)
             appendValue(value, &out)
         }
         out.append(0x0A)
+    }
+
+    /// `session` and `queue_id` lead the line (DESIGN "Logs"), so they are not among the sorted keys.
+    @inline(__always)
+    private static func isLeadingKey(_ key: String) -> Bool {
+        let n = key.utf8.count
+        return (n == 7 && key == "session") || (n == 8 && key == "queue_id")
     }
 
     private static func appendValue(_ value: Logger.Metadata.Value, _ out: inout [UInt8]) {
@@ -92,7 +103,11 @@ public struct LogfmtHandler: LogHandler {
     }
 
     private static func appendQuoted(_ s: String, _ out: inout [UInt8]) {
-        let utf8 = s.utf8
+        var s = s
+        s.withUTF8 { appendQuoted($0, &out) }
+    }
+
+    private static func appendQuoted(_ utf8: UnsafeBufferPointer<UInt8>, _ out: inout [UInt8]) {
         if utf8.isEmpty { out.append(0x22); out.append(0x22); return }
         guard utf8.contains(where: needsQuoting) else {
             out.append(contentsOf: utf8)

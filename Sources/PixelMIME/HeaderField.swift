@@ -85,36 +85,40 @@ enum HeaderBlock {
         return fields
     }
 
-    /// Builds one field from its bytes: name up to the colon, value unfolded.
+    /// Builds one field from its bytes: name up to the colon, value unfolded (line breaks dropped,
+    /// the whitespace after them kept) and trimmed of surrounding whitespace. A value on one line,
+    /// the common case, is decoded straight from the buffer; a folded one is joined first.
     static func makeField(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> HeaderField {
         var colon = range.lowerBound
         while colon < range.upperBound && buffer[colon] != 58 { colon += 1 }
-        let name = latin1OrUTF8(buffer, range.lowerBound..<colon)
-        var value: [UInt8] = []
-        value.reserveCapacity(range.count)
-        var i = colon + 1
-        while i < range.upperBound {
-            let b = buffer[i]
-            if b == Bytes.cr || b == Bytes.lf {
-                // Unfold: drop line breaks; the following WSP (if any) is kept.
-            } else {
-                value.append(b)
-            }
-            i += 1
+        let name = decodeText(UnsafeRawBufferPointer(rebasing: buffer[range.lowerBound..<colon]))
+        var lo = min(colon + 1, range.upperBound), hi = range.upperBound
+        while hi > lo && (buffer[hi - 1] == Bytes.cr || buffer[hi - 1] == Bytes.lf) { hi -= 1 }
+        let folded = UnsafeRawBufferPointer(rebasing: buffer[lo..<hi]).contains { $0 == Bytes.cr || $0 == Bytes.lf }
+        guard folded else {
+            while lo < hi && Bytes.isWSP(buffer[lo]) { lo += 1 }
+            while hi > lo && Bytes.isWSP(buffer[hi - 1]) { hi -= 1 }
+            return HeaderField(name: name, value: decodeText(UnsafeRawBufferPointer(rebasing: buffer[lo..<hi])), range: range)
         }
-        // Trim leading and trailing whitespace.
-        var lo = 0, hi = value.count
-        while lo < hi && Bytes.isWSP(value[lo]) { lo += 1 }
-        while hi > lo && Bytes.isWSP(value[hi - 1]) { hi -= 1 }
-        return HeaderField(name: name, value: decodeText(value[lo..<hi]), range: range)
+        var value: [UInt8] = []
+        value.reserveCapacity(hi - lo)
+        for b in UnsafeRawBufferPointer(rebasing: buffer[lo..<hi]) where b != Bytes.cr && b != Bytes.lf {
+            value.append(b)
+        }
+        var a = 0, z = value.count
+        while a < z && Bytes.isWSP(value[a]) { a += 1 }
+        while z > a && Bytes.isWSP(value[z - 1]) { z -= 1 }
+        return value.withUnsafeBytes { HeaderField(name: name, value: decodeText(UnsafeRawBufferPointer(rebasing: $0[a..<z])), range: range) }
     }
 
-    static func latin1OrUTF8(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> String {
-        decodeText(Array(buffer[range]))
+    /// UTF-8 when valid, ISO-8859-1 otherwise; ASCII (nearly every header) without validation.
+    static func decodeText(_ bytes: UnsafeRawBufferPointer) -> String {
+        if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
+        return validatedOrLatin1(bytes)
     }
 
     /// UTF-8 when valid, ISO-8859-1 otherwise (lossless for diagnostics).
-    static func decodeText<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
+    static func validatedOrLatin1<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) { return s }
         var out = String.UnicodeScalarView()
         for b in bytes { out.append(Unicode.Scalar(b)) }

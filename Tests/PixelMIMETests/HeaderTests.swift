@@ -102,3 +102,38 @@ import Testing
         #expect(e.root.hasHeaderSeparator)
     }
 }
+
+/// `HeaderBlock.makeField` decodes one-line values straight from the buffer and joins folded ones:
+/// both give what the plain algorithm (drop every CR and LF, trim whitespace, UTF-8 else Latin-1)
+/// gives, on random field bytes.
+@Suite struct MakeFieldTests {
+    static func reference(_ bytes: [UInt8]) -> (String, String) {
+        let colon = bytes.firstIndex(of: 58) ?? bytes.count
+        func text(_ b: ArraySlice<UInt8>) -> String {
+            if let s = String(validating: b, as: UTF8.self) { return s }
+            return String(String.UnicodeScalarView(b.map { Unicode.Scalar($0) }))
+        }
+        var value = Array(bytes[min(colon + 1, bytes.count)...].filter { $0 != 13 && $0 != 10 })
+        while let f = value.first, f == 32 || f == 9 { value.removeFirst() }
+        while let l = value.last, l == 32 || l == 9 { value.removeLast() }
+        return (text(bytes[..<colon]), text(value[...]))
+    }
+
+    @Test func sameFieldsAsThePlainAlgorithm() {
+        let alphabet: [UInt8] = Array("ab: \t\r\n=é".utf8) + [0xE9, 0xFF, 0x80, 0x3A]
+        var rng = SystemRandomNumberGenerator()
+        var cases: [[UInt8]] = [Array("Subject: hello\r\n".utf8), Array("Subject:  a\r\n b \r\n".utf8),
+                                Array("X:\r\n".utf8), Array("X".utf8), Array("To: caf\u{E9}\r\n".utf8),
+                                [0x58, 0x3A, 0x20, 0xE9, 0x0D, 0x0A], Array("X: a\rb\r\n".utf8)]
+        for _ in 0..<2_000 {
+            cases.append((0..<Int.random(in: 0..<24, using: &rng)).map { _ in alphabet.randomElement(using: &rng)! })
+        }
+        for bytes in cases {
+            let field = bytes.withUnsafeBytes { HeaderBlock.makeField($0, 0..<bytes.count) }
+            let (name, value) = Self.reference(bytes)
+            #expect(field.name == name, "\(bytes)")
+            #expect(field.value == value, "\(bytes)")
+            #expect(field.range == 0..<bytes.count)
+        }
+    }
+}
