@@ -315,8 +315,13 @@ def cmd_latency(binary: str, eml: Path, count: int) -> dict:
              "via_median_ms": ms(statistics.median(via)), "via_p99_ms": ms(percentile(via, 99))}
         r["added_median_ms"] = r["via_median_ms"] - r["direct_median_ms"]
         r["added_p99_ms"] = r["via_p99_ms"] - r["direct_p99_ms"]
+        # The same figure per block of 100 consecutive pairs: how far the machine's noise moves it.
+        blocks = [(statistics.median(via[i:i + 100]) - statistics.median(direct[i:i + 100])) * 1000
+                  for i in range(0, len(via) - 99, 100)]
+        r["added_median_blocks_ms"] = blocks
         log(f"latency {k} {r['size']} B x {count}: direct median {r['direct_median_ms']:.3f} ms p99 {r['direct_p99_ms']:.3f} ms; "
-            f"via median {r['via_median_ms']:.3f} ms p99 {r['via_p99_ms']:.3f} ms; added median {r['added_median_ms']:.3f} ms")
+            f"via median {r['via_median_ms']:.3f} ms p99 {r['via_p99_ms']:.3f} ms; added median {r['added_median_ms']:.3f} ms "
+            f"(blocks of 100: {', '.join(f'{b:+.3f}' for b in blocks)})")
         return r
 
     row = summary("qp76")
