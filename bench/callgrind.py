@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""bench/callgrind.py BIN [--messages N] [--size small|50k|50k-qp76] [--no-consent] [--top K] [--out FILE]
+"""bench/callgrind.py BIN [--messages N] [--size small|50k|50k-qp76] [--no-consent] [--top K] [--out FILE] [--gate N]
 
 Instructions per message of `pixelgate serve`, counted by valgrind's callgrind: a repeatable figure
 on a noisy shared machine, where wall-clock and CPU-time ratios move with the neighbours' load.
@@ -13,12 +13,15 @@ same padded to 50 KB; `50k-qp76` keeps the padding lines within QP's 76 octets, 
 quoted-printable part would, where `50k` has lines of up to ~85), and the counters are dumped.
 Prints the total instructions per message and the top functions by self cost. User-space instructions only (no kernel, no waiting); under
 valgrind OpenSSL does not use SHA-NI, so SHA-256 weighs more than on the real CPU.
+With --gate N it counts N keep-alive gate requests (GET /o/{token}, consenting recipient: 302) on
+the same process instead, per request.
 Needs valgrind (apt) and a release build.
 """
 from __future__ import annotations
 
 import argparse
 import glob
+import http.client
 import os
 import re
 import shutil
@@ -32,6 +35,25 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import relaybench as rb  # noqa: E402
 
 
+def gate_path(binary: str, relay: "rb.Relay", msg: bytes) -> str:
+    """The path of a gate URL for the consenting recipient: `pixelgate filter` on the message."""
+    out = subprocess.run([binary, "filter", "--recipient", rb.RCPT, "--config", str(relay.config),
+                          "--state-dir", str(relay.state)], input=msg, capture_output=True, check=True).stdout
+    text = out.replace(b"=\r\n", b"").replace(b"=3D", b"=").decode("utf-8", "replace")
+    m = re.search(r"https?://[^/\s\"']+(/o/[A-Za-z0-9_\-]+)", text)
+    if not m:
+        raise SystemExit("callgrind.py: no gate URL in the filtered message")
+    return m.group(1)
+
+
+def gate_get(conn: "http.client.HTTPConnection", path: str) -> None:
+    conn.request("GET", path)
+    r = conn.getresponse()
+    r.read()
+    if r.status != 302:
+        raise SystemExit(f"callgrind.py: the gate answered {r.status}, not 302")
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("binary")
@@ -40,6 +62,9 @@ def main() -> int:
     ap.add_argument("--no-consent", action="store_true")
     ap.add_argument("--top", type=int, default=25)
     ap.add_argument("--out", help="keep the callgrind dump here (for callgrind_annotate)")
+    ap.add_argument("--gate", type=int, metavar="N",
+                    help="count the gate instead: N keep-alive GET /o/{token} requests of a consenting recipient "
+                         "(the token from `pixelgate filter` on the newsletter); figures per request")
     a = ap.parse_args()
     if not shutil.which("valgrind"):
         raise SystemExit("callgrind.py: valgrind is not installed (apt-get install valgrind)")
@@ -64,10 +89,21 @@ exec {stripped} "$@"
         try:
             for _ in range(20):
                 rb.one_message(relay.port, body)
+            if a.gate:
+                path = gate_path(str(stripped), relay, msg)
+                conn = http.client.HTTPConnection("127.0.0.1", relay.http_port, timeout=60)
+                for _ in range(50):
+                    gate_get(conn, path)
             time.sleep(1)
             subprocess.run(["callgrind_control", "-z"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
-            for _ in range(a.messages):
-                rb.one_message(relay.port, body)
+            if a.gate:
+                for _ in range(a.gate):
+                    gate_get(conn, path)
+                conn.close()
+                a.messages = a.gate  # the per-unit figures below are per request
+            else:
+                for _ in range(a.messages):
+                    rb.one_message(relay.port, body)
             time.sleep(1)
             subprocess.run(["callgrind_control", "-d"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, check=True)
             time.sleep(2)
@@ -96,8 +132,11 @@ exec {stripped} "$@"
         if total is None:
             raise SystemExit("callgrind.py: no totals in the dump")
         size = len(msg)
-        print(f"callgrind: {total / a.messages:,.0f} instructions per message "
-              f"({a.messages} messages of {size} bytes, consent {'no' if a.no_consent else 'granted'})")
+        if a.gate:
+            print(f"callgrind: {total / a.messages:,.0f} instructions per gate request ({a.messages} keep-alive GET /o/{{token}}, consenting: 302)")
+        else:
+            print(f"callgrind: {total / a.messages:,.0f} instructions per message "
+                  f"({a.messages} messages of {size} bytes, consent {'no' if a.no_consent else 'granted'})")
         shown = 0
         for n, f in rows:
             if shown >= a.top:

@@ -104,31 +104,39 @@ print(r.status, r.getheader("Content-Type") or "", len(b))' "$1"; }
 [ "$(check "$no_url")" = "200 image/gif 43" ] || { echo "gate.sh: withdrawn gate is not the 43-byte GIF" >&2; exit 1; }
 [ "$(check "http://127.0.0.1:$ngport/" | cut -d" " -f1)" = 302 ] || { echo "gate.sh: nginx is not answering 302" >&2; exit 1; }
 
-# wrk TARGET URL -> "rps p99_ms non2xx3xx errors"
+# CPU time (utime + stime, clock ticks) of process $1 so far.
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+# wrk URL [PID] -> "rps p99_ms non2xx3xx errors cpu_us_per_request" (the last "-" without PID): the
+# CPU figure moves far less with the machine's load than requests/s does.
 run_wrk() {
   wrk -t2 -c50 -d1s "$1" >/dev/null 2>&1 || true        # warm-up
+  local t0=0; [ -n "${2:-}" ] && t0=$(cpu_ticks "$2")
   wrk -t2 -c50 -d"${duration}s" --latency "$1" > "$tmp/wrk.out" 2>&1
-  python3 - "$tmp/wrk.out" <<'PY'
+  local ticks=-1; [ -n "${2:-}" ] && ticks=$(( $(cpu_ticks "$2") - t0 ))
+  python3 - "$tmp/wrk.out" "$ticks" "$(getconf CLK_TCK)" <<'PY'
 import re, sys
 t = open(sys.argv[1]).read()
+ticks, hz = int(sys.argv[2]), int(sys.argv[3])
 rps = float(re.search(r"Requests/sec:\s+([\d.]+)", t).group(1))
 v, unit = re.search(r"^\s+99%\s+([\d.]+)(us|ms|s)\s*$", t, re.M).groups()
 p99 = float(v) * {"us": 0.001, "ms": 1.0, "s": 1000.0}[unit]
 non = re.search(r"Non-2xx or 3xx responses:\s+(\d+)", t)
 err = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", t)
 errors = sum(map(int, err.groups())) if err else 0
-print(f"{rps:.0f} {p99:.2f} {non.group(1) if non else 0} {errors}")
+total = int(re.search(r"(\d+) requests in", t).group(1))
+cpu = f"{ticks / hz * 1e6 / total:.1f}" if ticks >= 0 and total else "-"
+print(f"{rps:.0f} {p99:.2f} {non.group(1) if non else 0} {errors} {cpu}")
 PY
 }
-read -r n_rps n_p99 n_bad n_err <<<"$(run_wrk "http://127.0.0.1:$ngport/")"
-read -r y_rps y_p99 y_bad y_err <<<"$(run_wrk "$yes_url")"
-read -r w_rps w_p99 w_bad w_err <<<"$(run_wrk "$no_url")"
+read -r n_rps n_p99 n_bad n_err n_cpu <<<"$(run_wrk "http://127.0.0.1:$ngport/")"
+read -r y_rps y_p99 y_bad y_err y_cpu <<<"$(run_wrk "$yes_url" "$pg")"
+read -r w_rps w_p99 w_bad w_err w_cpu <<<"$(run_wrk "$no_url" "$pg")"
 ratio() { python3 -c "print(f'{$1/$2:.2f}')"; }
 echo "gate benchmark: wrk -t2 -c50 -d${duration}s --latency, $(nproc) cores, $(date -u +%Y-%m-%dT%H:%MZ)"
 echo
-echo "| target | requests/s | p99 ms | ratio to nginx | non-2xx/3xx | socket errors |"
-echo "|---|---:|---:|---:|---:|---:|"
-echo "| nginx \`return 302\` | $n_rps | $n_p99 | 1.00 | $n_bad | $n_err |"
-echo "| pixelgate /o/ consenting (302) | $y_rps | $y_p99 | $(ratio "$y_rps" "$n_rps") | $y_bad | $y_err |"
-echo "| pixelgate /o/ withdrawn (GIF) | $w_rps | $w_p99 | $(ratio "$w_rps" "$n_rps") | $w_bad | $w_err |"
+echo "| target | requests/s | p99 ms | ratio to nginx | non-2xx/3xx | socket errors | CPU µs/request |"
+echo "|---|---:|---:|---:|---:|---:|---:|"
+echo "| nginx \`return 302\` | $n_rps | $n_p99 | 1.00 | $n_bad | $n_err | — |"
+echo "| pixelgate /o/ consenting (302) | $y_rps | $y_p99 | $(ratio "$y_rps" "$n_rps") | $y_bad | $y_err | $y_cpu |"
+echo "| pixelgate /o/ withdrawn (GIF) | $w_rps | $w_p99 | $(ratio "$w_rps" "$n_rps") | $w_bad | $w_err | $w_cpu |"
 if ! kill -0 "$pg" 2>/dev/null; then echo "gate.sh: pixelgate died during the run; log:" >&2; tail -20 "$tmp/pixelgate.log" >&2; exit 1; fi

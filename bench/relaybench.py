@@ -90,8 +90,9 @@ class Relay:
             subprocess.run([binary, "consent", "grant", "--config", str(self.config), "--state-dir", str(self.state),
                             RCPT, *PURPOSES], check=True, stdout=subprocess.DEVNULL)
         self.stderr = open(root / "stderr.log", "wb")
+        self.http_port = free_port()
         self.proc = subprocess.Popen([binary, "serve", "--config", str(self.config),
-                                      "--listen", f"127.0.0.1:{self.port}", "--http", f"127.0.0.1:{free_port()}",
+                                      "--listen", f"127.0.0.1:{self.port}", "--http", f"127.0.0.1:{self.http_port}",
                                       "--upstream", f"127.0.0.1:{upstream_port}", "--state-dir", str(self.state)],
                                      stdout=subprocess.DEVNULL, stderr=self.stderr)
         wait_greeting(self.port)

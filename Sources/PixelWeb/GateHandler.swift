@@ -35,8 +35,8 @@ enum GateHandler {
 
     /// An absolute http(s) URL (scheme case-insensitive) with no CR or LF, checked on bytes.
     static func isWebURL(_ u: String) -> Bool {
+        if UTF8Bytes.hasLineBreak(u) { return false }
         let bytes = u.utf8
-        if bytes.contains(where: { $0 == 13 || $0 == 10 }) { return false }
         func starts(with prefix: [UInt8]) -> Bool {
             var it = bytes.makeIterator()
             for p in prefix {

@@ -92,25 +92,19 @@ public struct WebRequest: Sendable {
     /// The segments of the path part (before `?`), on bytes: one String per segment, percent
     /// decoding only for a segment that has a `%` (tokens never do).
     static func splitPath(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
+        guard let base = u.baseAddress else { return [] }
+        func offset(_ p: UnsafeMutableRawPointer?) -> Int? { p.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } }
+        let end = offset(memchr(base, 0x3F, u.count)) ?? u.count  // the path ends at "?"
         var out: [String] = []
-        var end = u.count
-        for i in 0..<u.count where u[i] == UInt8(ascii: "?") {
-            end = i
-            break
-        }
         var start = 0
-        var percent = false
-        for i in 0...end {
-            if i == end || u[i] == UInt8(ascii: "/") {
-                if i > start {
-                    let s = String(decoding: UnsafeBufferPointer(rebasing: u[start..<i]), as: UTF8.self)
-                    out.append(percent ? (s.removingPercentEncoding ?? s) : s)
-                }
-                start = i + 1
-                percent = false
-            } else if u[i] == UInt8(ascii: "%") {
-                percent = true
+        while start <= end {
+            let slash = start < end ? offset(memchr(base + start, 0x2F, end - start)) ?? end : end
+            if slash > start {
+                let segment = UnsafeBufferPointer(rebasing: u[start..<slash])
+                let s = String(decoding: segment, as: UTF8.self)
+                out.append(memchr(base + start, 0x25, slash - start) != nil ? (s.removingPercentEncoding ?? s) : s)
             }
+            start = slash + 1
         }
         return out
     }
@@ -138,5 +132,15 @@ public struct WebResponse: Sendable {
 
     public func header(_ name: String) -> String? {
         headers.first { $0.0.lowercased() == name.lowercased() }?.1
+    }
+}
+
+/// Byte checks on Strings for the request path, on their UTF-8 buffers (a native String's view is
+/// walked an index at a time, several times slower than its buffer).
+enum UTF8Bytes {
+    /// True when `s` holds a CR or an LF.
+    static func hasLineBreak(_ s: String) -> Bool {
+        if let found = s.utf8.withContiguousStorageIfAvailable({ $0.contains { $0 == 13 || $0 == 10 } }) { return found }
+        return s.utf8.contains { $0 == 13 || $0 == 10 }
     }
 }

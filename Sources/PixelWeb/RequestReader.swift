@@ -167,69 +167,95 @@ public final class RequestReader: @unchecked Sendable {
 
     /// Index just past the blank line ending the head (CRLFCRLF or LFLF).
     static func findHeadEnd(_ b: [UInt8], from start: Int) -> (Int, Int)? {
-        var i = start
-        while i < b.count {
-            if b[i] == 10 {
-                if i + 1 < b.count, b[i + 1] == 10 { return (i + 2, i) }
-                if i + 2 < b.count, b[i + 1] == 13, b[i + 2] == 10 { return (i + 3, i) }
+        b.withUnsafeBufferPointer { p -> (Int, Int)? in
+            guard let base = p.baseAddress else { return nil }
+            var i = start
+            while i < p.count, let hit = memchr(base + i, 10, p.count - i) {
+                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                if i + 1 < p.count, p[i + 1] == 10 { return (i + 2, i) }
+                if i + 2 < p.count, p[i + 1] == 13, p[i + 2] == 10 { return (i + 3, i) }
+                i += 1
             }
-            i += 1
+            return nil
         }
-        return nil
     }
 
     /// Parses the head on bytes (the hot path: no Character-level work).
     func parseHead(_ head: [UInt8], peerIP: String) throws(RequestError) -> WebRequest {
-        var lines: [ArraySlice<UInt8>] = []
-        var start = 0
-        for i in 0..<head.count where head[i] == 10 {
-            lines.append(head[start..<(i > start && head[i - 1] == 13 ? i - 1 : i)])
-            start = i + 1
+        try head.withUnsafeBufferPointer { (b: UnsafeBufferPointer<UInt8>) throws(RequestError) -> WebRequest in
+            try Self.parseHead(b, limits: limits, peerIP: peerIP)
         }
-        if start < head.count { lines.append(head[start...]) }
-        while lines.last?.isEmpty == true { lines.removeLast() }
+    }
+
+    /// One pass over the head's bytes (request line, then each header line; a line ends at LF, and a
+    /// CR before it is dropped); Strings are made only for what the request keeps.
+    static func parseHead(_ head: UnsafeBufferPointer<UInt8>, limits: RequestLimits, peerIP: String) throws(RequestError) -> WebRequest {
+        // The lines, as ranges without their CR LF; trailing empty lines dropped.
+        var lines: [Range<Int>] = []
+        var start = 0
+        if let base = head.baseAddress {
+            while start < head.count, let hit = memchr(base + start, 10, head.count - start) {
+                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+                lines.append(start..<(i > start && head[i - 1] == 13 ? i - 1 : i))
+                start = i + 1
+            }
+        }
+        if start < head.count { lines.append(start..<head.count) }
+        while let last = lines.last, last.isEmpty { lines.removeLast() }
         guard let first = lines.first else { throw .malformed("empty request") }
         if first.count > limits.maxRequestLine { throw .lineTooLong }
         if head.count - first.count > limits.maxHeaderBytes { throw .headersTooLarge }
         // METHOD SP TARGET SP VERSION: exactly two spaces.
-        guard let sp1 = first.firstIndex(of: 32), let sp2 = first[(sp1 + 1)...].firstIndex(of: 32),
-              !first[(sp2 + 1)...].contains(32) else {
+        let line = UnsafeBufferPointer(rebasing: head[first])
+        guard let sp1 = line.firstIndex(of: 32), let sp2 = line[(sp1 + 1)...].firstIndex(of: 32),
+              !line[(sp2 + 1)...].contains(32) else {
             throw .malformed("request line must be METHOD TARGET VERSION")
         }
-        let parts = [first[first.startIndex..<sp1], first[(sp1 + 1)..<sp2], first[(sp2 + 1)...]]
-        guard !parts[0].isEmpty, parts[0].allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
+        let method = UnsafeBufferPointer(rebasing: line[..<sp1])
+        let target = UnsafeBufferPointer(rebasing: line[(sp1 + 1)..<sp2])
+        let versionBytes = UnsafeBufferPointer(rebasing: line[(sp2 + 1)...])
+        guard !method.isEmpty, method.allSatisfy({ $0 >= 65 && $0 <= 90 }) else {
             throw .malformed("request line must be METHOD TARGET VERSION")
         }
-        let version = String(decoding: parts[2], as: UTF8.self)
-        guard version == "HTTP/1.1" || version == "HTTP/1.0" else {
-            if version.hasPrefix("HTTP/") { throw .unsupportedVersion }
+        let version: String
+        if versionBytes.elementsEqual("HTTP/1.1".utf8) {
+            version = "HTTP/1.1"
+        } else if versionBytes.elementsEqual("HTTP/1.0".utf8) {
+            version = "HTTP/1.0"
+        } else {
+            if versionBytes.starts(with: "HTTP/".utf8) { throw .unsupportedVersion }
             throw .malformed("bad HTTP version")
         }
-        guard parts[1].first == UInt8(ascii: "/"), parts[1].allSatisfy({ $0 > 32 && $0 < 127 }) else {
+        guard target.first == UInt8(ascii: "/"), target.allSatisfy({ $0 > 32 && $0 < 127 }) else {
             throw .malformed("request target must be an origin-form path")
         }
         var headers: [String: String] = [:]
-        for raw in lines.dropFirst() {
+        for range in lines.dropFirst() {
+            let raw = UnsafeBufferPointer(rebasing: head[range])
             if raw.first == 32 || raw.first == 9 { throw .malformed("obsolete header line folding") }
             guard let colon = raw.firstIndex(of: 58) else { throw .malformed("header field without a colon") }
-            let nameBytes = raw[raw.startIndex..<colon]
+            let nameBytes = UnsafeBufferPointer(rebasing: raw[..<colon])
             guard !nameBytes.isEmpty, nameBytes.allSatisfy({ $0 > 32 && $0 < 127 }) else { throw .malformed("bad header field name") }
-            let name = String(decoding: nameBytes.map { $0 >= 65 && $0 <= 90 ? $0 + 32 : $0 }, as: UTF8.self)
-            var v = raw[(colon + 1)...]
-            while let f = v.first, f == 32 || f == 9 { v = v.dropFirst() }
-            while let l = v.last, l == 32 || l == 9 { v = v.dropLast() }
+            let name = String(unsafeUninitializedCapacity: nameBytes.count) { out in
+                for (i, c) in nameBytes.enumerated() { out[i] = c >= 65 && c <= 90 ? c + 32 : c }
+                return nameBytes.count
+            }
+            var lo = colon + 1, hi = raw.count
+            while lo < hi && (raw[lo] == 32 || raw[lo] == 9) { lo += 1 }
+            while hi > lo && (raw[hi - 1] == 32 || raw[hi - 1] == 9) { hi -= 1 }
+            let v = UnsafeBufferPointer(rebasing: raw[lo..<hi])
             let value: String
             if v.allSatisfy({ $0 < 128 }) {
                 value = String(decoding: v, as: UTF8.self)
             } else {
-                guard let u = String(bytes: v, encoding: .utf8) else { throw .malformed("header field is not UTF-8") }
+                guard let u = String(validating: v, as: UTF8.self) else { throw .malformed("header field is not UTF-8") }
                 value = u
             }
             if name == "content-length", headers[name] != nil, headers[name] != value { throw .malformed("conflicting Content-Length") }
             if let old = headers[name], name != "content-length" { headers[name] = old + ", " + value } else { headers[name] = value }
         }
         if version == "HTTP/1.1" && headers["host"] == nil { throw .malformed("missing Host header") }
-        return WebRequest(method: String(decoding: parts[0], as: UTF8.self), target: String(decoding: parts[1], as: UTF8.self),
+        return WebRequest(method: String(decoding: method, as: UTF8.self), target: String(decoding: target, as: UTF8.self),
                           version: version, headers: headers, peerIP: peerIP)
     }
 }

@@ -32,7 +32,7 @@ enum ResponseWriter {
         out.reserveCapacity(512 + (headOnly ? 0 : r.body.count))
         out += statusLines[r.status] ?? Array("HTTP/1.1 \(r.status.rawValue) \(r.status.reason)\r\n".utf8)
         out += HTTPDate.line()
-        for (k, v) in r.headers where !v.utf8.contains(where: { $0 == 13 || $0 == 10 }) {
+        for (k, v) in r.headers where !UTF8Bytes.hasLineBreak(v) {
             out += k.utf8
             out.append(58)
             out.append(32)

@@ -38,12 +38,20 @@ public enum WebError: Error, CustomStringConvertible {
 }
 
 public final class WebServer: @unchecked Sendable {
-    /// What a request is answered with; replaced whole by a reload.
-    struct Runtime: Sendable {
+    /// What a request is answered with; replaced whole by a reload. A class, so that taking the
+    /// current one for a request copies one reference, not every field of the settings and router.
+    final class Runtime: Sendable {
         let settings: WebSettings
         let router: Router
         let clients: ClientAddress
         let tls: TLSContext?
+
+        init(settings: WebSettings, router: Router, clients: ClientAddress, tls: TLSContext?) {
+            self.settings = settings
+            self.router = router
+            self.clients = clients
+            self.tls = tls
+        }
     }
 
     /// A checked replacement, ready to `apply`; `needsRestart` names the settings it leaves as they
