@@ -140,7 +140,10 @@ public struct WebResponse: Sendable {
 enum UTF8Bytes {
     /// True when `s` holds a CR or an LF.
     static func hasLineBreak(_ s: String) -> Bool {
-        if let found = s.utf8.withContiguousStorageIfAvailable({ $0.contains { $0 == 13 || $0 == 10 } }) { return found }
+        if let found = s.utf8.withContiguousStorageIfAvailable({ buf -> Bool in
+            guard let base = buf.baseAddress else { return false }
+            return memchr(base, 10, buf.count) != nil || memchr(base, 13, buf.count) != nil
+        }) { return found }
         return s.utf8.contains { $0 == 13 || $0 == 10 }
     }
 }

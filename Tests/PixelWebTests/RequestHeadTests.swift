@@ -155,6 +155,15 @@ import Testing
         for t in cases { #expect(WebRequest.splitPath(t) == Self.referenceSplit(t), "\(t)") }
     }
 
+    @Test func lineBreaksAreFoundAnywhere() {
+        let long = String(repeating: "https://t.example/o?u=é&", count: 20)
+        for (s, want) in [("", false), ("a", false), ("a\rb", true), ("a\nb", true), ("\r", true), ("é\n", true),
+                          (long, false), (long + "\n", true), ("\r" + long, true), (long + "\r\n" + long, true)] {
+            #expect(UTF8Bytes.hasLineBreak(s) == want, "\(s.debugDescription)")
+            #expect(UTF8Bytes.hasLineBreak(s) == s.utf8.contains { $0 == 13 || $0 == 10 })
+        }
+    }
+
     @Test func findHeadEndMatchesThePlainLoop() {
         let alphabet: [UInt8] = [10, 13, 65, 32]
         var rng = SystemRandomNumberGenerator()
