@@ -37,24 +37,21 @@ struct InlineStyle {
 
     private mutating func apply(_ p: UnsafeRawBufferPointer, _ name: Range<Int>, _ value: Range<Int>) {
         guard !name.isEmpty, !value.isEmpty else { return }
+        // left, top, right, bottom (3 to 6 letters).
+        if name.count <= 6, OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
         switch name.count {
-        case 3:
-            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
         case 4:
-            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
             if ASCII.equalsLower(p, name, "clip"), OffScreen.isZeroClipRect(p, value) { zeroClip = true }
         case 5:
             if ASCII.equalsLower(p, name, "width"), let (v, px) = InlineStyle.number(p, value) {
                 if v == 0 { hidden.insert(.zeroWidth) }
                 if px { width = Int(v) }
             }
-            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
         case 6:
             if ASCII.equalsLower(p, name, "height"), let (v, px) = InlineStyle.number(p, value) {
                 if v == 0 { hidden.insert(.zeroHeight) }
                 if px { height = Int(v) }
             }
-            if OffScreen.isOffset(p, name), OffScreen.isFarNegative(p, value) { farOffset = true }
         case 7:
             if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
             if ASCII.equalsLower(p, name, "opacity"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.opacityZero) }

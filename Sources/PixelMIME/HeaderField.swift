@@ -86,39 +86,29 @@ enum HeaderBlock {
     }
 
     /// Builds one field from its bytes: name up to the colon, value unfolded (line breaks dropped,
-    /// the whitespace after them kept) and trimmed of surrounding whitespace. A value on one line,
-    /// the common case, is decoded straight from the buffer; a folded one is joined first.
+    /// the whitespace after them kept) and trimmed of surrounding whitespace. Trimming whitespace
+    /// and line breaks at both ends first gives the same value; a value on one line, the common
+    /// case, is then decoded straight from the buffer, a folded one is joined first.
     static func makeField(_ buffer: UnsafeRawBufferPointer, _ range: Range<Int>) -> HeaderField {
         var colon = range.lowerBound
         while colon < range.upperBound && buffer[colon] != 58 { colon += 1 }
         let name = decodeText(UnsafeRawBufferPointer(rebasing: buffer[range.lowerBound..<colon]))
+        func isBlank(_ b: UInt8) -> Bool { Bytes.isWSP(b) || b == Bytes.cr || b == Bytes.lf }
         var lo = min(colon + 1, range.upperBound), hi = range.upperBound
-        while hi > lo && (buffer[hi - 1] == Bytes.cr || buffer[hi - 1] == Bytes.lf) { hi -= 1 }
-        let folded = UnsafeRawBufferPointer(rebasing: buffer[lo..<hi]).contains { $0 == Bytes.cr || $0 == Bytes.lf }
-        guard folded else {
-            while lo < hi && Bytes.isWSP(buffer[lo]) { lo += 1 }
-            while hi > lo && Bytes.isWSP(buffer[hi - 1]) { hi -= 1 }
-            return HeaderField(name: name, value: decodeText(UnsafeRawBufferPointer(rebasing: buffer[lo..<hi])), range: range)
+        while lo < hi && isBlank(buffer[lo]) { lo += 1 }
+        while hi > lo && isBlank(buffer[hi - 1]) { hi -= 1 }
+        let raw = UnsafeRawBufferPointer(rebasing: buffer[lo..<hi])
+        guard raw.contains(where: { $0 == Bytes.cr || $0 == Bytes.lf }) else {
+            return HeaderField(name: name, value: decodeText(raw), range: range)
         }
-        var value: [UInt8] = []
-        value.reserveCapacity(hi - lo)
-        for b in UnsafeRawBufferPointer(rebasing: buffer[lo..<hi]) where b != Bytes.cr && b != Bytes.lf {
-            value.append(b)
-        }
-        var a = 0, z = value.count
-        while a < z && Bytes.isWSP(value[a]) { a += 1 }
-        while z > a && Bytes.isWSP(value[z - 1]) { z -= 1 }
-        return value.withUnsafeBytes { HeaderField(name: name, value: decodeText(UnsafeRawBufferPointer(rebasing: $0[a..<z])), range: range) }
+        let joined = raw.filter { $0 != Bytes.cr && $0 != Bytes.lf }
+        return joined.withUnsafeBytes { HeaderField(name: name, value: decodeText($0), range: range) }
     }
 
-    /// UTF-8 when valid, ISO-8859-1 otherwise; ASCII (nearly every header) without validation.
+    /// UTF-8 when valid, ISO-8859-1 otherwise (lossless for diagnostics); ASCII, nearly every
+    /// header, without validation.
     static func decodeText(_ bytes: UnsafeRawBufferPointer) -> String {
         if !bytes.contains(where: { $0 >= 0x80 }) { return String(decoding: bytes, as: UTF8.self) }
-        return validatedOrLatin1(bytes)
-    }
-
-    /// UTF-8 when valid, ISO-8859-1 otherwise (lossless for diagnostics).
-    static func validatedOrLatin1<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
         if let s = String(validating: bytes, as: UTF8.self) { return s }
         var out = String.UnicodeScalarView()
         for b in bytes { out.append(Unicode.Scalar(b)) }

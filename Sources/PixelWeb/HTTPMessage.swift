@@ -92,17 +92,15 @@ public struct WebRequest: Sendable {
     /// The segments of the path part (before `?`), on bytes: one String per segment, percent
     /// decoding only for a segment that has a `%` (tokens never do).
     static func splitPath(bytes u: UnsafeBufferPointer<UInt8>) -> [String] {
-        guard let base = u.baseAddress else { return [] }
-        func offset(_ p: UnsafeMutableRawPointer?) -> Int? { p.map { base.distance(to: $0.assumingMemoryBound(to: UInt8.self)) } }
-        let end = offset(memchr(base, 0x3F, u.count)) ?? u.count  // the path ends at "?"
+        let end = UTF8Bytes.firstIndex(of: 0x3F, in: u, from: 0) ?? u.count  // the path ends at "?"
         var out: [String] = []
         var start = 0
         while start <= end {
-            let slash = start < end ? offset(memchr(base + start, 0x2F, end - start)) ?? end : end
+            let slash = UTF8Bytes.firstIndex(of: 0x2F, in: u, from: start, to: end) ?? end
             if slash > start {
                 let segment = UnsafeBufferPointer(rebasing: u[start..<slash])
                 let s = String(decoding: segment, as: UTF8.self)
-                out.append(memchr(base + start, 0x25, slash - start) != nil ? (s.removingPercentEncoding ?? s) : s)
+                out.append(UTF8Bytes.firstIndex(of: 0x25, in: segment, from: 0) != nil ? (s.removingPercentEncoding ?? s) : s)
             }
             start = slash + 1
         }
@@ -135,14 +133,20 @@ public struct WebResponse: Sendable {
     }
 }
 
-/// Byte checks on Strings for the request path, on their UTF-8 buffers (a native String's view is
-/// walked an index at a time, several times slower than its buffer).
+/// Byte scans for the request path, with memchr, and on Strings' UTF-8 buffers (a native String's
+/// view is walked an index at a time, several times slower than its buffer).
 enum UTF8Bytes {
+    /// The index of the first `byte` in `buf[from..<to]` (`to` defaults to the end), or nil.
+    static func firstIndex(of byte: UInt8, in buf: UnsafeBufferPointer<UInt8>, from: Int, to: Int? = nil) -> Int? {
+        let to = to ?? buf.count
+        guard from < to, let base = buf.baseAddress, let hit = memchr(base + from, Int32(byte), to - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+    }
+
     /// True when `s` holds a CR or an LF.
     static func hasLineBreak(_ s: String) -> Bool {
-        if let found = s.utf8.withContiguousStorageIfAvailable({ buf -> Bool in
-            guard let base = buf.baseAddress else { return false }
-            return memchr(base, 10, buf.count) != nil || memchr(base, 13, buf.count) != nil
+        if let found = s.utf8.withContiguousStorageIfAvailable({ buf in
+            firstIndex(of: 10, in: buf, from: 0) != nil || firstIndex(of: 13, in: buf, from: 0) != nil
         }) { return found }
         return s.utf8.contains { $0 == 13 || $0 == 10 }
     }

@@ -168,13 +168,11 @@ public final class RequestReader: @unchecked Sendable {
     /// Index just past the blank line ending the head (CRLFCRLF or LFLF).
     static func findHeadEnd(_ b: [UInt8], from start: Int) -> (Int, Int)? {
         b.withUnsafeBufferPointer { p -> (Int, Int)? in
-            guard let base = p.baseAddress else { return nil }
-            var i = start
-            while i < p.count, let hit = memchr(base + i, 10, p.count - i) {
-                i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            var from = start
+            while let i = UTF8Bytes.firstIndex(of: 10, in: p, from: from) {
                 if i + 1 < p.count, p[i + 1] == 10 { return (i + 2, i) }
                 if i + 2 < p.count, p[i + 1] == 13, p[i + 2] == 10 { return (i + 3, i) }
-                i += 1
+                from = i + 1
             }
             return nil
         }
@@ -193,12 +191,9 @@ public final class RequestReader: @unchecked Sendable {
         // The lines, as ranges without their CR LF; trailing empty lines dropped.
         var lines: [Range<Int>] = []
         var start = 0
-        if let base = head.baseAddress {
-            while start < head.count, let hit = memchr(base + start, 10, head.count - start) {
-                let i = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
-                lines.append(start..<(i > start && head[i - 1] == 13 ? i - 1 : i))
-                start = i + 1
-            }
+        while let i = UTF8Bytes.firstIndex(of: 10, in: head, from: start) {
+            lines.append(start..<(i > start && head[i - 1] == 13 ? i - 1 : i))
+            start = i + 1
         }
         if start < head.count { lines.append(start..<head.count) }
         while let last = lines.last, last.isEmpty { lines.removeLast() }

@@ -6,51 +6,57 @@ import Testing
 @Suite struct AcceptLoopTests {
     init() { NetTestSupport.ignoreSigpipe }
 
+    /// A started loop on a fresh loopback listener (polling every 50 ms); stop it when done.
+    private func startedLoop(_ counter: SessionCounter, session: @escaping @Sendable (TCPStream) -> Void,
+                             refuse: @escaping @Sendable (TCPStream, Refusal) -> Void = { _, _ in }) throws -> AcceptLoop {
+        let loop = AcceptLoop(listener: try Listener.bind(host: "127.0.0.1", port: 0), counter: counter,
+                              session: session, refuse: refuse)
+        loop.pollInterval = 0.05
+        loop.start()
+        return loop
+    }
+
+    /// Connects to `loop` and returns its first line.
+    private func firstLine(from loop: AcceptLoop) throws -> String {
+        let c = try TCPStream.connect(host: "127.0.0.1", port: loop.listener.address.port, timeout: 5)
+        defer { c.close() }
+        return String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self)
+    }
+
     @Test func overCapClientsAreRefusedAndDrainRefusesAll() throws {
-        let l = try Listener.bind(host: "127.0.0.1", port: 0)
         let counter = SessionCounter(maxSessions: 1)
         let release = DispatchSemaphore(value: 0)
-        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+        let loop = try startedLoop(counter, session: { s in
             try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
             release.wait()
         }, refuse: { s, why in
             let line = why == .overCapacity ? "421 busy\r\n" : "421 draining\r\n"
             try? s.write(Array(line.utf8), deadline: .after(seconds: 1))
         })
-        loop.pollInterval = 0.05
-        loop.start()
         defer { loop.stop() }
-        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        #expect(String(decoding: try a.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 hi\r\n")
-        let b = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        #expect(String(decoding: try b.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "421 busy\r\n")
+        #expect(try firstLine(from: loop) == "220 hi\r\n")
+        #expect(try firstLine(from: loop) == "421 busy\r\n")
         #expect(counter.active == 1)
         counter.drain()
         release.signal()
         #expect(counter.waitIdle(deadline: .after(seconds: 5)))
-        let c = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        #expect(String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "421 draining\r\n")
+        #expect(try firstLine(from: loop) == "421 draining\r\n")
     }
 
     /// Leader/follower: the thread that accepted a client serves it and another thread accepts
     /// meanwhile, so a second client gets a session while the first one's is still running.
     @Test func aSecondClientIsServedWhileTheFirstSessionRuns() throws {
-        let l = try Listener.bind(host: "127.0.0.1", port: 0)
         let counter = SessionCounter(maxSessions: 4)
         let release = DispatchSemaphore(value: 0)
         let served = Counter()
-        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+        let loop = try startedLoop(counter) { s in
             let n = served.next()
             try? s.write(Array("220 session \(n)\r\n".utf8), deadline: .after(seconds: 5))
             release.wait()
-        }, refuse: { _, _ in })
-        loop.pollInterval = 0.05
-        loop.start()
+        }
         defer { loop.stop() }
-        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        #expect(String(decoding: try a.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 session 1\r\n")
-        let b = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        #expect(String(decoding: try b.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 session 2\r\n")
+        #expect(try firstLine(from: loop) == "220 session 1\r\n")
+        #expect(try firstLine(from: loop) == "220 session 2\r\n")
         #expect(counter.active == 2)
         release.signal(); release.signal()
         #expect(counter.waitIdle(deadline: .after(seconds: 5)))
@@ -59,18 +65,11 @@ import Testing
     /// One client after another: the two threads take turns leading and serving; no thread is
     /// created per client.
     @Test func sequentialClientsReuseTwoThreads() throws {
-        let l = try Listener.bind(host: "127.0.0.1", port: 0)
         let counter = SessionCounter(maxSessions: 4)
-        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
-            try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
-        }, refuse: { _, _ in })
-        loop.pollInterval = 0.05
-        loop.start()
+        let loop = try startedLoop(counter) { s in try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5)) }
         defer { loop.stop() }
         for _ in 0..<20 {
-            let c = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-            #expect(String(decoding: try c.read(max: 64, deadline: .after(seconds: 5)), as: UTF8.self) == "220 hi\r\n")
-            c.close()
+            #expect(try firstLine(from: loop) == "220 hi\r\n")
             #expect(counter.waitIdle(deadline: .after(seconds: 5)))
             usleep(2_000)  // the finished session's thread goes idle
         }
@@ -79,17 +78,13 @@ import Testing
 
     /// `stop()` ends accepting even while every other thread is busy in a session.
     @Test func stopFinishesTheLoopWhileASessionRuns() throws {
-        let l = try Listener.bind(host: "127.0.0.1", port: 0)
         let counter = SessionCounter(maxSessions: 4)
         let release = DispatchSemaphore(value: 0)
-        let loop = AcceptLoop(listener: l, counter: counter, session: { s in
+        let loop = try startedLoop(counter) { s in
             try? s.write(Array("220 hi\r\n".utf8), deadline: .after(seconds: 5))
             release.wait()
-        }, refuse: { _, _ in })
-        loop.pollInterval = 0.05
-        loop.start()
-        let a = try TCPStream.connect(host: "127.0.0.1", port: l.address.port, timeout: 5)
-        _ = try a.read(max: 64, deadline: .after(seconds: 5))
+        }
+        #expect(try firstLine(from: loop) == "220 hi\r\n")
         #expect(!loop.hasFinished)
         loop.stop()
         let end = Date().addingTimeInterval(5)
