@@ -20,6 +20,7 @@ import base64
 import json
 import os
 import random
+import resource
 import shutil
 import signal
 import socket
@@ -70,6 +71,9 @@ class Sink:
                                      stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         wait_greeting(self.port)
 
+    def cpu_seconds(self) -> float:
+        return cpu_seconds_of(self.proc.pid)
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(10)
@@ -78,7 +82,8 @@ class Sink:
 class Relay:
     """`pixelgate serve` in front of `upstream_port`, state (SQLite store) in a temp dir."""
 
-    def __init__(self, binary: str, root: Path, upstream_port: int, consent: bool, extra_config: str = "") -> None:
+    def __init__(self, binary: str, root: Path, upstream_port: int, consent: bool, extra_config: str = "",
+                 env: dict | None = None) -> None:
         self.root = root
         self.state = root / "state"
         self.state.mkdir(parents=True, exist_ok=True)
@@ -94,7 +99,8 @@ class Relay:
         self.proc = subprocess.Popen([binary, "serve", "--config", str(self.config),
                                       "--listen", f"127.0.0.1:{self.port}", "--http", f"127.0.0.1:{self.http_port}",
                                       "--upstream", f"127.0.0.1:{upstream_port}", "--state-dir", str(self.state)],
-                                     stdout=subprocess.DEVNULL, stderr=self.stderr)
+                                     stdout=subprocess.DEVNULL, stderr=self.stderr,
+                                     env={**os.environ, **(env or {})})
         wait_greeting(self.port)
 
     def status(self, key: str) -> int:
@@ -103,6 +109,9 @@ class Relay:
             if line.startswith(key + ":"):
                 return int(line.split()[1])
         raise KeyError(key)
+
+    def cpu_seconds(self) -> float:
+        return cpu_seconds_of(self.proc.pid)
 
     def fds(self) -> int:
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
@@ -123,6 +132,18 @@ class Relay:
             self.proc.kill()
             self.proc.wait()
         self.stderr.close()
+
+
+def cpu_seconds_of(pid: int) -> float:
+    """user + system CPU time of a process so far (/proc/PID/stat)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_cpu_seconds() -> float:
+    """CPU time of this script's waited-for children (smtp-source runs)."""
+    r = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return r.ru_utime + r.ru_stime
 
 
 def smtp_source(port: int, eml: Path, sessions: int, count: int) -> float:
@@ -252,6 +273,16 @@ def percentile(xs: list[float], p: float) -> float:
 
 # ---------- subcommands ----------
 
+# The throughput modes: (row key, consent granted, extra environment for `serve`). `relay_only` runs
+# the relay with its pass-through planner (PIXELGATE_TEST_VARIANTS=pass-through: no engine, no
+# consent lookup, no delivery records), so the table shows what the relay layer alone costs.
+THROUGHPUT_MODES = [
+    ("no_consent", False, None),
+    ("consent", True, None),
+    ("relay_only", False, {"PIXELGATE_TEST_VARIANTS": "pass-through"}),
+]
+
+
 def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: int = 3) -> dict:
     tmp = Path(tempfile.mkdtemp(prefix="pixelgate-bench-"))
     eml = for_smtp_source(eml.read_bytes(), tmp / "newsletter.eml")
@@ -259,25 +290,36 @@ def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: in
     rows = {}
     try:
         smtp_source(sink.port, eml, sessions, min(500, count))  # warm-up
-        for consent in (False, True):
-            relay = Relay(binary, tmp / ("consent" if consent else "none"), sink.port, consent)
+        for name, consent, env in THROUGHPUT_MODES:
+            relay = Relay(binary, tmp / name, sink.port, consent, env=env)
             try:
                 smtp_source(relay.port, eml, sessions, min(500, count))  # warm-up (caches, pool)
                 # Alternate direct and through-pixelgate runs; the median of each damps the noise
                 # of a machine shared with other jobs.
-                directs, vias = [], []
+                directs, vias, cpus, budgets = [], [], [], []
                 for _ in range(rounds):
                     directs.append(smtp_source(sink.port, eml, sessions, count))
+                    c0, k0, s0, t0 = relay.cpu_seconds(), sink.cpu_seconds(), children_cpu_seconds(), time.monotonic()
                     vias.append(smtp_source(relay.port, eml, sessions, count))
+                    relay_s, sink_s = relay.cpu_seconds() - c0, sink.cpu_seconds() - k0
+                    source_s, wall = children_cpu_seconds() - s0, time.monotonic() - t0
+                    cpus.append(relay_s / count * 1e6)
+                    # What pixelgate may spend per message for 0.6 of this round's direct rate, given
+                    # the cores the three processes used together and what smtp-source and
+                    # smtp-sink spent per relayed message.
+                    cores = (relay_s + sink_s + source_s) / wall
+                    budgets.append({"budget_us": cores / (0.6 * directs[-1]) * 1e6 - (sink_s + source_s) / count * 1e6,
+                                    "cores": cores, "sink_us": sink_s / count * 1e6, "source_us": source_s / count * 1e6})
                 direct, via = statistics.median(directs), statistics.median(vias)
                 kept = relay.count_events("relayed", "status", "sent")
             finally:
                 relay.stop()
-            name = "consent" if consent else "no_consent"
             rows[name] = {"direct": direct, "via": via, "ratio": via / direct, "relayed_sent": kept,
-                          "direct_runs": directs, "via_runs": vias}
-            log(f"throughput {name}: direct {direct:.0f} msg/s, via pixelgate {via:.0f} msg/s, ratio {via / direct:.2f} "
-                f"(medians of {rounds}: direct {[round(x) for x in directs]}, via {[round(x) for x in vias]})")
+                          "cpu_us_per_msg": statistics.median(cpus), "direct_runs": directs, "via_runs": vias,
+                          **{k: statistics.median(b[k] for b in budgets) for k in budgets[0]}}
+            log(f"throughput {name}: direct {direct:.0f} msg/s, via pixelgate {via:.0f} msg/s, ratio {via / direct:.2f}, "
+                f"{statistics.median(cpus):.0f} us CPU/msg (medians of {rounds}: direct {[round(x) for x in directs]}, "
+                f"via {[round(x) for x in vias]})")
     finally:
         sink.stop()
         shutil.rmtree(tmp, ignore_errors=True)

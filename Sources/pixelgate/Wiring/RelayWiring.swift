@@ -20,6 +20,10 @@ enum RelayWiring {
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
             return MetricsWiring.metered(try DKIMWiring.wrap(TestVariantPlanner(), cfg))
         }
+        if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.passThroughValue {
+            log.warning("startup", metadata: ["warning": "BENCH-ONLY pass-through planner active (PIXELGATE_TEST_VARIANTS): trackers are NOT filtered; never use in production"])
+            return MetricsWiring.metered(PassThroughPlanner())
+        }
         return MetricsWiring.metered(try DKIMWiring.wrap(try makePlanner(cfg), cfg))
     }
 

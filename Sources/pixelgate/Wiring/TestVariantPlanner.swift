@@ -7,6 +7,9 @@ import PixelRelay
 struct TestVariantPlanner: VariantPlanner {
     static let environmentVariable = "PIXELGATE_TEST_VARIANTS"
     static let environmentValue = "per-recipient"
+    /// `PIXELGATE_TEST_VARIANTS=pass-through`: the relay's own `PassThroughPlanner` (no engine, no
+    /// consent lookup, no delivery records), so `bench/run` can measure the relay layer alone.
+    static let passThroughValue = "pass-through"
 
     func prepare(recipient: String, session: String) -> any Sendable { () }
 
