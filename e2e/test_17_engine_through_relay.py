@@ -148,3 +148,17 @@ def test_postgres_stopped_mid_run_follows_on_store_error(pixelgate, sink, workdi
     finally:
         subprocess.run([CLUSTER, "stop"], env=env, capture_output=True)
         shutil.rmtree(short, ignore_errors=True)
+
+
+def test_bench_pass_through_planner_bypasses_the_engine_loudly(pixelgate, sink, workdir):
+    """PIXELGATE_TEST_VARIANTS=pass-through (bench/run's "relay layer alone" row): the relay's own
+    pass-through planner, so the tracker stays and the Tracking-* header leaves unchanged, one
+    transaction for both recipients, and a startup warning says the engine is off."""
+    pg = pixelgate(env={"PIXELGATE_TEST_VARIANTS": "pass-through"})
+    assert "BENCH-ONLY pass-through planner" in pg.stderr_text()
+    assert send(pg, ["alice@example.org", "bob@example.org"]) == {}
+    [m] = sink.wait_messages(1)
+    assert sorted(m.recipients) == ["alice@example.org", "bob@example.org"]
+    sent = message(["alice@example.org", "bob@example.org"]).replace(b"\r\n", b"\n")
+    assert m.message.endswith(sent), "the message as sent, after the relay's Received field"
+    assert PIXEL.encode() in m.message
