@@ -48,12 +48,27 @@ public enum Digest {
 
     /// Lower-case hex.
     public static func hex<C: Collection>(_ bytes: C) -> String where C.Element == UInt8 {
-        let digits = Array("0123456789abcdef".utf8)
-        var s = [UInt8]()
-        s.reserveCapacity(bytes.count * 2)
-        for b in bytes { s.append(digits[Int(b >> 4)]); s.append(digits[Int(b & 15)]) }
-        return String(decoding: s, as: UTF8.self)
+        hex(Array(bytes))
     }
+
+    /// Lower-case hex of an array: the concrete overload callers in other modules get (the generic
+    /// one runs unspecialised across modules, about 600 instructions a byte).
+    public static func hex(_ bytes: [UInt8]) -> String {
+        bytes.withUnsafeBufferPointer { input in
+            String(unsafeUninitializedCapacity: input.count * 2) { out in
+                var i = 0
+                for b in input {
+                    out[i] = hexDigit(b >> 4)
+                    out[i + 1] = hexDigit(b & 15)
+                    i += 2
+                }
+                return i
+            }
+        }
+    }
+
+    @inline(__always)
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x57 + v }
 
     /// Constant-time equality.
     public static func constantTimeEqual(_ a: [UInt8], _ b: [UInt8]) -> Bool {

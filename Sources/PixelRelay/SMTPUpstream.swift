@@ -39,7 +39,11 @@ public struct SMTPUpstreamConnector: UpstreamConnector {
 public final class SMTPUpstream: Upstream {
     private var stream: any ByteStream
     private var parser = ReplyParser()
-    public private(set) var capabilities = PeerCapabilities()
+    public private(set) var capabilities = PeerCapabilities() {
+        didSet { xforwardKeys = ClientInfo.offeredXForward(capabilities.xforward) }
+    }
+    /// The XFORWARD names upstream offered, in sending order (from `capabilities`).
+    private var xforwardKeys: [String] = []
     public private(set) var isAlive = true
     public let label: String
     private let settings: UpstreamSettings
@@ -126,20 +130,32 @@ public final class SMTPUpstream: Upstream {
 
     // MARK: - transaction
 
-    private func xforwardLines(_ client: ClientInfo) -> [String] {
-        guard settings.xforward, !capabilities.xforward.isEmpty else { return [] }
-        let attrs = client.xforwardAttributes(offered: capabilities.xforward)
+    /// The XFORWARD commands for `client`, each without its CRLF (none when not offered or off).
+    private func xforwardLines(_ client: ClientInfo) -> [[UInt8]] {
+        guard settings.xforward, !xforwardKeys.isEmpty else { return [] }
+        let attrs = client.xforwardAttributes(offeredInOrder: xforwardKeys)
         guard !attrs.isEmpty else { return [] }
-        // Postfix takes at most a few attributes per line comfortably; keep each line short.
-        var lines: [String] = []
-        var cur = "XFORWARD"
+        return Self.xforwardCommands(attrs)
+    }
+
+    /// `XFORWARD K=xtext(V) ...` lines. Postfix takes at most a few attributes per line
+    /// comfortably: a line is closed before an attribute would take it past 400 octets.
+    static func xforwardCommands(_ attrs: [(String, String)]) -> [[UInt8]] {
+        let command: [UInt8] = Array("XFORWARD".utf8)
+        var lines: [[UInt8]] = []
+        var cur = command
+        var item: [UInt8] = []
         for (k, v) in attrs {
-            let item = " \(k)=\(XText.encode(v))"
-            if cur.utf8.count + item.utf8.count > 400 && cur != "XFORWARD" {
+            item.removeAll(keepingCapacity: true)
+            item.append(0x20)
+            item.append(contentsOf: k.utf8)
+            item.append(0x3D)  // '='
+            XText.appendEncoded(v, to: &item)
+            if cur.count + item.count > 400 && cur.count > command.count {
                 lines.append(cur)
-                cur = "XFORWARD"
+                cur = command
             }
-            cur += item
+            cur.append(contentsOf: item)
         }
         lines.append(cur)
         return lines
@@ -159,10 +175,10 @@ public final class SMTPUpstream: Upstream {
         let xf = xforwardLines(client)
         if capabilities.pipelining && !xf.isEmpty {
             // RFC 2920 (as Postfix's own client does): XFORWARD and MAIL in one write, one round trip.
-            var batch = ""
-            for l in xf { batch += l + "\r\n" }
-            batch += mailLine(from) + "\r\n"
-            try send(Array(batch.utf8), timeout: settings.commandTimeout)
+            var batch: [UInt8] = []
+            for l in xf { batch += l; batch += [0x0D, 0x0A] }
+            batch += (mailLine(from) + "\r\n").utf8
+            try send(batch, timeout: settings.commandTimeout)
             var xfFailed: SMTPReply?
             for _ in xf {
                 let r = try readReply(timeout: settings.commandTimeout)
@@ -175,7 +191,7 @@ public final class SMTPUpstream: Upstream {
             return xfFailed
         }
         for line in xf {
-            let r = try command(line, timeout: settings.commandTimeout)
+            let r = try command(String(decoding: line, as: UTF8.self), timeout: settings.commandTimeout)
             if !r.isPositive { return r }
         }
         return try command(mailLine(from), timeout: settings.commandTimeout)
@@ -208,12 +224,12 @@ public final class SMTPUpstream: Upstream {
         }
         // RFC 2920: XFORWARD, MAIL, RCPTs and DATA go in one write; replies come back in order.
         let xf = xforwardLines(client)
-        var batch = ""
-        for l in xf { batch += l + "\r\n" }
-        batch += mailLine(from) + "\r\n"
-        for r in rcpts { batch += rcptLine(r) + "\r\n" }
-        batch += "DATA\r\n"
-        try send(Array(batch.utf8), timeout: settings.commandTimeout)
+        var batch: [UInt8] = []
+        for l in xf { batch += l; batch += [0x0D, 0x0A] }
+        batch += (mailLine(from) + "\r\n").utf8
+        for r in rcpts { batch += (rcptLine(r) + "\r\n").utf8 }
+        batch += "DATA\r\n".utf8
+        try send(batch, timeout: settings.commandTimeout)
         var xfFailed: SMTPReply?
         for _ in xf {
             let r = try readReply(timeout: settings.commandTimeout)

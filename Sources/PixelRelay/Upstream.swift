@@ -81,16 +81,41 @@ public struct ClientInfo: Sendable, Equatable {
         self.protocolName = protocolName
     }
 
+    /// The XFORWARD attribute names, in the order they are sent.
+    public static let xforwardOrder = ["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE", "LOGIN", "DESTADDR", "DESTPORT"]
+
+    /// `xforwardOrder` limited to the `offered` names (any case). An upstream session works this
+    /// out once, at EHLO.
+    public static func offeredXForward(_ offered: [String]) -> [String] {
+        let want = Set(offered.map { $0.uppercased() })
+        return xforwardOrder.filter { want.contains($0) }
+    }
+
     /// The attributes to send upstream, limited to `offered` names, in a stable order.
     public func xforwardAttributes(offered: [String]) -> [(String, String)] {
-        var mine: [String: String] = ["ADDR": address, "PORT": String(port), "PROTO": protocolName, "NAME": "[UNAVAILABLE]"]
-        if let helo { mine["HELO"] = helo }
-        mine.merge(forwarded) { _, f in f }
-        let want = Set(offered.map { $0.uppercased() })
-        return ["NAME", "ADDR", "PORT", "PROTO", "HELO", "IDENT", "SOURCE", "LOGIN", "DESTADDR", "DESTPORT"].compactMap { k in
-            guard want.contains(k), let v = mine[k] else { return nil }
-            return (k, v)
+        xforwardAttributes(offeredInOrder: Self.offeredXForward(offered))
+    }
+
+    /// The attributes to send for names already limited and ordered by `offeredXForward`: what the
+    /// client forwarded, else what the relay knows (NAME is never looked up: `[UNAVAILABLE]`).
+    public func xforwardAttributes(offeredInOrder keys: [String]) -> [(String, String)] {
+        var out: [(String, String)] = []
+        out.reserveCapacity(keys.count)
+        for k in keys {
+            if !forwarded.isEmpty, let f = forwarded[k] {
+                out.append((k, f))
+                continue
+            }
+            switch k {
+            case "NAME": out.append((k, "[UNAVAILABLE]"))
+            case "ADDR": out.append((k, address))
+            case "PORT": out.append((k, String(port)))
+            case "PROTO": out.append((k, protocolName))
+            case "HELO": if let helo { out.append((k, helo)) }
+            default: break
+            }
         }
+        return out
     }
 }
 

@@ -45,30 +45,51 @@ public struct SMTPReply: Sendable, Equatable, CustomStringConvertible {
     }
 
     /// Wire form: `250-first\r\n250 last\r\n`, enhanced code on every line when present.
+    /// (Written straight into one byte array: it runs for every reply of every session.)
     public func encoded() -> [UInt8] {
+        let count = max(lines.count, 1)
+        var capacity = 8 * count
+        for l in lines { capacity += l.utf8.count }
+        if let e = enhanced { capacity += (e.utf8.count + 1) * count }
         var out: [UInt8] = []
-        out.reserveCapacity(lines.reduce(16) { $0 + $1.utf8.count + 16 })
-        let codeBytes = Array(String(code).utf8)
-        let prefix: [UInt8]? = enhanced.map { Array(Self.sanitized($0).utf8) }
-        let texts = lines.isEmpty ? [""] : lines
-        for (i, line) in texts.enumerated() {
-            out.append(contentsOf: codeBytes)
-            out.append(i == texts.count - 1 ? 0x20 : 0x2D)
-            if let p = prefix {
-                out.append(contentsOf: p)
+        out.reserveCapacity(capacity)
+        for i in 0..<count {
+            Self.appendCode(code, to: &out)
+            out.append(i == count - 1 ? 0x20 : 0x2D)
+            let line = i < lines.count ? lines[i] : ""
+            if let e = enhanced {
+                Self.appendSanitized(e, to: &out)
                 if !line.isEmpty { out.append(0x20) }
             }
-            out.append(contentsOf: Self.sanitized(line).utf8)
+            Self.appendSanitized(line, to: &out)
             out.append(0x0D)
             out.append(0x0A)
         }
         return out
     }
 
-    /// Replaces control characters (CR, LF, NUL, ...) by spaces so text cannot break the framing.
-    static func sanitized(_ s: String) -> String {
-        if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return s }
-        return String(decoding: s.utf8.map { ($0 < 0x20 || $0 == 0x7F) ? 0x20 : $0 }, as: UTF8.self)
+    @inline(__always)
+    static func appendCode(_ code: Int, to out: inout [UInt8]) {
+        if code >= 100 && code <= 999 {
+            out.append(UInt8(truncatingIfNeeded: 0x30 + code / 100))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + code / 10 % 10))
+            out.append(UInt8(truncatingIfNeeded: 0x30 + code % 10))
+        } else {
+            out.append(contentsOf: String(code).utf8)
+        }
+    }
+
+    /// The bytes of `s` with control characters (CR, LF, NUL, ...) replaced by spaces, so text
+    /// cannot break the framing, appended to `out`.
+    static func appendSanitized(_ s: String, to out: inout [UInt8]) {
+        var s = s
+        s.withUTF8 { buf in
+            if !buf.contains(where: { $0 < 0x20 || $0 == 0x7F }) {
+                out.append(contentsOf: buf)
+            } else {
+                for b in buf { out.append(b < 0x20 || b == 0x7F ? 0x20 : b) }
+            }
+        }
     }
 }
 

@@ -35,6 +35,22 @@ public enum XText {
         return String(decoding: out, as: UTF8.self)
     }
 
+    /// `encode(s)`'s bytes appended to `out`.
+    public static func appendEncoded(_ s: String, to out: inout [UInt8]) {
+        for b in s.utf8 {
+            if b >= 0x21 && b <= 0x7E && b != 0x2B && b != 0x3D {
+                out.append(b)
+            } else {
+                out.append(0x2B)
+                out.append(hexDigit(b >> 4))
+                out.append(hexDigit(b & 0x0F))
+            }
+        }
+    }
+
+    @inline(__always)
+    static func hexDigit(_ v: UInt8) -> UInt8 { v < 10 ? 0x30 + v : 0x37 + v }
+
     static func decodeBytes(_ bytes: [UInt8]) -> [UInt8]? {
         var out: [UInt8] = []
         out.reserveCapacity(bytes.count)

@@ -68,3 +68,17 @@ import Logging
         #expect(AddressLogMode.hash.render("a@b").hasPrefix("h:"))
     }
 }
+
+@Suite struct HexTests {
+    @Test func everyByteValueAndEveryLength() {
+        let all = (0...255).map { UInt8($0) }
+        #expect(Digest.hex(all) == all.map { String(format: "%02x", $0) }.joined())
+        #expect(Digest.hex([UInt8]()) == "")
+        for n in 0..<70 {
+            let bytes = (0..<n).map { _ in UInt8.random(in: 0...255) }
+            let expected = bytes.map { String(format: "%02x", $0) }.joined()
+            #expect(Digest.hex(bytes) == expected)
+            #expect(Digest.hex(bytes[...]) == expected, "the generic overload gives the same text")
+        }
+    }
+}

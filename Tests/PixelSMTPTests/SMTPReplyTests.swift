@@ -64,3 +64,44 @@ import Testing
         #expect(SMTPReply.messageTooBig.description == "552 5.3.4 Error: message file too big")
     }
 }
+
+/// `encoded()` against the String-based encoder it replaced, on random replies.
+@Suite struct SMTPReplyEncodingEquivalenceTests {
+    static func reference(_ r: SMTPReply) -> [UInt8] {
+        func sanitized(_ s: String) -> String {
+            if !s.utf8.contains(where: { $0 < 0x20 || $0 == 0x7F }) { return s }
+            return String(decoding: s.utf8.map { ($0 < 0x20 || $0 == 0x7F) ? 0x20 : $0 }, as: UTF8.self)
+        }
+        var out: [UInt8] = []
+        let codeBytes = Array(String(r.code).utf8)
+        let prefix: [UInt8]? = r.enhanced.map { Array(sanitized($0).utf8) }
+        let texts = r.lines.isEmpty ? [""] : r.lines
+        for (i, line) in texts.enumerated() {
+            out.append(contentsOf: codeBytes)
+            out.append(i == texts.count - 1 ? 0x20 : 0x2D)
+            if let p = prefix {
+                out.append(contentsOf: p)
+                if !line.isEmpty { out.append(0x20) }
+            }
+            out.append(contentsOf: sanitized(line).utf8)
+            out.append(0x0D)
+            out.append(0x0A)
+        }
+        return out
+    }
+
+    static func randomText() -> String {
+        let pieces = ["", "Ok", " ", "\r\n", "\n", "\u{0}", "\u{7F}", "é", "日本", "\t", "x y", "🙂", "<a@b>", "."]
+        return (0..<Int.random(in: 0...5)).map { _ in pieces.randomElement()! }.joined()
+    }
+
+    @Test func sameBytesAsTheStringEncoder() {
+        let codes = [0, 7, 42, 99, 100, 220, 250, 354, 421, 451, 550, 554, 599, 999, 1000, 12345, -5]
+        for _ in 0..<3_000 {
+            let lines = (0..<Int.random(in: 0...4)).map { _ in Self.randomText() }
+            let enhanced: String? = Bool.random() ? nil : ["2.0.0", "5.7.1", "", "4.\r\n3.0", Self.randomText()].randomElement()!
+            let r = SMTPReply(code: codes.randomElement()!, enhanced: enhanced, lines: lines)
+            #expect(r.encoded() == Self.reference(r), "\(r.code) \(String(describing: r.enhanced)) \(r.lines)")
+        }
+    }
+}
