@@ -24,6 +24,8 @@ public struct ServerCapabilities: Sendable, Equatable {
     /// The client may send XFORWARD (it is in allow_networks).
     public var xforwardAllowed = false
     public static let xforwardAttributes = ["NAME", "ADDR", "PROTO", "HELO", "IDENT", "SOURCE", "PORT", "LOGIN"]
+    /// The XFORWARD keyword line (joined once, not on every EHLO).
+    static let xforwardKeywordLine = "XFORWARD " + xforwardAttributes.joined(separator: " ")
 
     public init(maxMessageSize: Int, starttlsOffered: Bool = false, tlsActive: Bool = false,
                 authOffered: Bool = false, xforwardAllowed: Bool = false) {
@@ -40,15 +42,16 @@ public struct ServerCapabilities: Sendable, Equatable {
     /// The extension keywords, in order.
     public var keywordLines: [String] {
         var l: [String] = []
+        l.reserveCapacity(10)
         if pipelining { l.append("PIPELINING") }
-        l.append(maxMessageSize > 0 ? "SIZE \(maxMessageSize)" : "SIZE")
+        l.append(maxMessageSize > 0 ? "SIZE " + String(maxMessageSize) : "SIZE")
         if starttlsOffered && !tlsActive { l.append("STARTTLS") }
         if authAdvertised { l.append("AUTH " + authMechanisms.joined(separator: " ")) }
         if enhancedStatusCodes { l.append("ENHANCEDSTATUSCODES") }
         if eightBitMIME { l.append("8BITMIME") }
         if dsn { l.append("DSN") }
         if smtputf8 { l.append("SMTPUTF8") }
-        if xforwardAllowed { l.append("XFORWARD " + Self.xforwardAttributes.joined(separator: " ")) }
+        if xforwardAllowed { l.append(Self.xforwardKeywordLine) }
         return l
     }
 }
