@@ -2,6 +2,9 @@
 // `serve`: every recipient gets its own variant, the message prefixed with the header
 // `X-Test-Variant: <recipient address>`. It exists so the e2e suite can exercise the fan-out,
 // partial failures and the delivery journal before the tracker engine lands. Never for production.
+// `PIXELGATE_TEST_VARIANTS=pass-through` (BENCH ONLY) selects the relay's `PassThroughPlanner`
+// instead, so `bench/run` can measure the relay layer without the engine; trackers are not filtered.
+// Both log a warning at startup (RelayWiring.selectPlanner).
 import PixelRelay
 
 struct TestVariantPlanner: VariantPlanner {
