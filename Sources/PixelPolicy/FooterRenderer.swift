@@ -3,6 +3,8 @@
 // is filled in one left-to-right pass so a value containing a placeholder is never expanded again.
 // The output uses "\n" line ends; the caller adapts them to the part (CRLF in mail).
 
+import Foundation
+
 public struct FooterLinks: Sendable, Equatable {
     public var withdrawURL: String?
     public var preferencesURL: String?
@@ -37,24 +39,38 @@ public enum FooterRenderer {
     }
 
     /// Replaces each `{name}` found in `values` by its escaped value; other braces stay. Works on the
-    /// UTF-8 bytes (braces are ASCII), not on Characters: this runs for every footer rendered.
+    /// UTF-8 bytes (braces are ASCII), not on Characters: this runs for every footer rendered, so
+    /// the text between placeholders is found with `memchr` and copied in runs.
     static func fill(_ template: String, _ values: [String: String], escape: (String) -> String) -> String {
-        let t = Array(template.utf8)
-        var out: [UInt8] = []
-        out.reserveCapacity(t.count + 512)
-        var i = 0
-        while i < t.count {
-            let b = t[i]
-            if b == 0x7B, let close = t[(i + 1)...].firstIndex(of: 0x7D),
-               let v = values[String(decoding: t[i...close], as: UTF8.self)] {
-                out.append(contentsOf: escape(v).utf8)
-                i = close + 1
-            } else {
-                out.append(b)
-                i += 1
+        var template = template
+        return template.withUTF8 { t in
+            var out: [UInt8] = []
+            out.reserveCapacity(t.count + 512)
+            var i = 0
+            while i < t.count {
+                guard let open = index(of: 0x7B, in: t, from: i) else {  // '{'
+                    out.append(contentsOf: UnsafeBufferPointer(rebasing: t[i...]))
+                    break
+                }
+                out.append(contentsOf: UnsafeBufferPointer(rebasing: t[i..<open]))
+                if let close = index(of: 0x7D, in: t, from: open + 1),  // '}'
+                   let v = values[String(decoding: UnsafeBufferPointer(rebasing: t[open...close]), as: UTF8.self)] {
+                    out.append(contentsOf: escape(v).utf8)
+                    i = close + 1
+                } else {
+                    out.append(0x7B)
+                    i = open + 1
+                }
             }
+            return String(decoding: out, as: UTF8.self)
         }
-        return String(decoding: out, as: UTF8.self)
+    }
+
+    /// The index of the first `byte` in `buf` at or after `from`.
+    static func index(of byte: UInt8, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
+        guard from < buf.count, let base = buf.baseAddress,
+              let hit = memchr(base + from, Int32(byte), buf.count - from) else { return nil }
+        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 }
 

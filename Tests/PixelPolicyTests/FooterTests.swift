@@ -37,3 +37,38 @@ import Testing
         try FooterTemplates(language: .en, htmlWithdraw: "<style>p{color:red}</style>{withdraw_url}").validate()
     }
 }
+
+/// `FooterRenderer.fill` against the byte-by-byte loop it replaced (kept here as the reference), on
+/// random templates with placeholders, unknown and unbalanced braces, and non-ASCII text.
+@Suite struct FooterFillEquivalenceTests {
+    static func reference(_ template: String, _ values: [String: String], escape: (String) -> String) -> String {
+        let t = Array(template.utf8)
+        var out: [UInt8] = []
+        var i = 0
+        while i < t.count {
+            let b = t[i]
+            if b == 0x7B, let close = t[(i + 1)...].firstIndex(of: 0x7D),
+               let v = values[String(decoding: t[i...close], as: UTF8.self)] {
+                out.append(contentsOf: escape(v).utf8)
+                i = close + 1
+            } else {
+                out.append(b)
+                i += 1
+            }
+        }
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    @Test func sameTextAsTheByteLoop() {
+        let values = ["{withdraw_url}": "https://c.example/w/T?a=1&b=<2>", "{purposes}": "mesure d'ouverture, \"x\"",
+                      "{policy_url}": "", "{preferences_url}": "https://c.example/p/é"]
+        let pieces = ["{withdraw_url}", "{purposes}", "{policy_url}", "{preferences_url}", "{unknown}", "{", "}", "{{", "}}",
+                      "{withdraw_url", "text ", "é", "🙂", "\n", "<a href=\"", "\">", "{}", "x{y}z"]
+        for _ in 0..<3_000 {
+            let template = (0..<Int.random(in: 0...12)).map { _ in pieces.randomElement()! }.joined()
+            #expect(FooterRenderer.fill(template, values, escape: HTMLEscape.escape) == Self.reference(template, values, escape: HTMLEscape.escape), "\(template)")
+            #expect(FooterRenderer.fill(template, values, escape: { $0 }) == Self.reference(template, values, escape: { $0 }))
+        }
+        #expect(FooterRenderer.fill("", values, escape: { $0 }) == "")
+    }
+}
