@@ -6,8 +6,10 @@ upstream, smtp-source or a timed raw-socket client as the sender, `pixelgate ser
 SQLite state dir in a temp dir) and cleans up after itself. Direct and through-pixelgate runs are
 measured in the same invocation, back to back, so their ratio is meaningful on a noisy machine.
 Each subcommand prints human lines on stderr and ONE JSON object (the result rows) on stdout:
-  throughput BIN EML    smtp-source -s 20 -m N -F EML: direct, via pixelgate (no consent), via (consent);
-                        3 alternating rounds each (BENCH_ROUNDS), medians
+  throughput BIN EML    smtp-source -s 20 -m N -F EML: direct, via pixelgate (no consent), via (consent),
+                        via the pass-through planner (relay layer alone); 3 alternating rounds each
+                        (BENCH_ROUNDS), medians, CPU per message and the budget at 0.6; BENCH_MODES
+                        (comma-separated: no_consent, consent, relay_only) runs only those
   latency BIN EML       sequential sessions, 50 KB newsletter built from EML (QP lines within 76
                         octets; also the rounds 1-3 message with ~85-octet lines): median/p99
   memory BIN EML        100 concurrent sessions x 10 MB (1 MB HTML + 9 MB base64): pixelgate VmHWM
@@ -283,7 +285,12 @@ THROUGHPUT_MODES = [
 ]
 
 
-def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: int = 3) -> dict:
+def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: int = 3,
+                   modes: list[str] | None = None) -> dict:
+    """`modes`: names from THROUGHPUT_MODES to run (all by default)."""
+    unknown = set(modes or []) - {m[0] for m in THROUGHPUT_MODES}
+    if unknown:
+        raise SystemExit(f"BENCH_MODES: unknown mode(s) {sorted(unknown)}; known: {[m[0] for m in THROUGHPUT_MODES]}")
     tmp = Path(tempfile.mkdtemp(prefix="pixelgate-bench-"))
     eml = for_smtp_source(eml.read_bytes(), tmp / "newsletter.eml")
     sink = Sink()
@@ -291,6 +298,8 @@ def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: in
     try:
         smtp_source(sink.port, eml, sessions, min(500, count))  # warm-up
         for name, consent, env in THROUGHPUT_MODES:
+            if modes and name not in modes:
+                continue
             relay = Relay(binary, tmp / name, sink.port, consent, env=env)
             try:
                 smtp_source(relay.port, eml, sessions, min(500, count))  # warm-up (caches, pool)
@@ -453,7 +462,7 @@ def main(argv: list[str]) -> int:
     env = os.environ.get
     if what == "throughput":
         out = cmd_throughput(binary, Path(argv[2]), int(env("BENCH_COUNT", "5000")), int(env("BENCH_SESSIONS", "20")),
-                             int(env("BENCH_ROUNDS", "3")))
+                             int(env("BENCH_ROUNDS", "3")), [m for m in env("BENCH_MODES", "").split(",") if m])
     elif what == "latency":
         out = cmd_latency(binary, Path(argv[2]), int(env("BENCH_LATENCY_COUNT", "500")))
     elif what == "memory":

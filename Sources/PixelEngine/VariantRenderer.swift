@@ -102,10 +102,8 @@ struct VariantRenderer {
         return text.withUTF8 { t in
             var out: [UInt8] = []
             out.reserveCapacity(t.count + 64)
-            guard let base = t.baseAddress else { return "" }
             var start = 0
-            while start < t.count, let hit = memchr(base + start, 10, t.count - start) {
-                let lf = base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
+            while let lf = ByteScan.firstIndex(of: 10, in: t, from: start) {
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: t[start..<lf]))
                 if lf == 0 || t[lf - 1] != 13 { out.append(13) }
                 out.append(10)

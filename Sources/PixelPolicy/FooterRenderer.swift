@@ -3,8 +3,6 @@
 // is filled in one left-to-right pass so a value containing a placeholder is never expanded again.
 // The output uses "\n" line ends; the caller adapts them to the part (CRLF in mail).
 
-import Foundation
-
 public struct FooterLinks: Sendable, Equatable {
     public var withdrawURL: String?
     public var preferencesURL: String?
@@ -48,12 +46,12 @@ public enum FooterRenderer {
             out.reserveCapacity(t.count + 512)
             var i = 0
             while i < t.count {
-                guard let open = index(of: 0x7B, in: t, from: i) else {  // '{'
+                guard let open = ByteScan.firstIndex(of: 0x7B, in: t, from: i) else {  // '{'
                     out.append(contentsOf: UnsafeBufferPointer(rebasing: t[i...]))
                     break
                 }
                 out.append(contentsOf: UnsafeBufferPointer(rebasing: t[i..<open]))
-                if let close = index(of: 0x7D, in: t, from: open + 1),  // '}'
+                if let close = ByteScan.firstIndex(of: 0x7D, in: t, from: open + 1),  // '}'
                    let v = values[String(decoding: UnsafeBufferPointer(rebasing: t[open...close]), as: UTF8.self)] {
                     out.append(contentsOf: escape(v).utf8)
                     i = close + 1
@@ -64,13 +62,6 @@ public enum FooterRenderer {
             }
             return String(decoding: out, as: UTF8.self)
         }
-    }
-
-    /// The index of the first `byte` in `buf` at or after `from`.
-    static func index(of byte: UInt8, in buf: UnsafeBufferPointer<UInt8>, from: Int) -> Int? {
-        guard from < buf.count, let base = buf.baseAddress,
-              let hit = memchr(base + from, Int32(byte), buf.count - from) else { return nil }
-        return base.distance(to: hit.assumingMemoryBound(to: UInt8.self))
     }
 }
 

@@ -91,11 +91,6 @@ public struct ClientInfo: Sendable, Equatable {
         return xforwardOrder.filter { want.contains($0) }
     }
 
-    /// The attributes to send upstream, limited to `offered` names, in a stable order.
-    public func xforwardAttributes(offered: [String]) -> [(String, String)] {
-        xforwardAttributes(offeredInOrder: Self.offeredXForward(offered))
-    }
-
     /// The attributes to send for names already limited and ordered by `offeredXForward`: what the
     /// client forwarded, else what the relay knows (NAME is never looked up: `[UNAVAILABLE]`).
     public func xforwardAttributes(offeredInOrder keys: [String]) -> [(String, String)] {

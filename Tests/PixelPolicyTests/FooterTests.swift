@@ -72,3 +72,15 @@ import Testing
         #expect(FooterRenderer.fill("", values, escape: { $0 }) == "")
     }
 }
+
+@Suite struct PolicyByteScanTests {
+    @Test func firstIndexAgreesWithALinearSearchAndNeverTraps() {
+        for _ in 0..<1_000 {
+            let bytes = (0..<Int.random(in: 0...40)).map { _ in [UInt8(10), 13, 0x7B, 0x7D, 0x61].randomElement()! }
+            let from = Int.random(in: -2...45)
+            let byte = [UInt8(10), 0x7B, 0x7D].randomElement()!
+            let expected = from < 0 ? nil : bytes.indices.first { $0 >= from && bytes[$0] == byte }
+            bytes.withUnsafeBufferPointer { #expect(ByteScan.firstIndex(of: byte, in: $0, from: from) == expected, "\(bytes) \(from)") }
+        }
+    }
+}

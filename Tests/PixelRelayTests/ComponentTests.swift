@@ -97,10 +97,10 @@ import PixelSMTP
 
     @Test func xforwardAttributesPreferForwardedAndFollowOffer() {
         let c = ClientInfo(address: "127.0.0.1", port: 4000, helo: "client", forwarded: ["ADDR": "192.0.2.9", "IDENT": "Q1"], protocolName: "ESMTP")
-        let attrs = c.xforwardAttributes(offered: ["name", "ADDR", "IDENT", "HELO"])
+        let attrs = c.xforwardAttributes(offeredInOrder: ClientInfo.offeredXForward(["name", "ADDR", "IDENT", "HELO"]))
         #expect(attrs.map(\.0) == ["NAME", "ADDR", "HELO", "IDENT"])
         #expect(attrs.first { $0.0 == "ADDR" }?.1 == "192.0.2.9")
-        #expect(c.xforwardAttributes(offered: []).isEmpty)
+        #expect(c.xforwardAttributes(offeredInOrder: ClientInfo.offeredXForward([])).isEmpty)
     }
 
     @Test func messageSourceClampsRanges() {

@@ -13,18 +13,19 @@ enum RelayWiring {
         try AppWiring.planner(cfg)
     }
 
-    /// `makePlanner`, or the test-only per-recipient planner (`shadow` is the engine planner's own),
+    /// `makePlanner`, or the test-only per-recipient or bench-only pass-through planner (`shadow` is the engine planner's own),
     /// with DKIM (DKIMWiring) as the last step, counted by the process's metrics (MetricsWiring).
     static func selectPlanner(_ cfg: PixelgateConfig, log: Logger) throws -> any VariantPlanner {
-        if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.environmentValue {
+        switch ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] {
+        case TestVariantPlanner.environmentValue:
             log.warning("startup", metadata: ["warning": "TEST-ONLY per-recipient variant planner active (PIXELGATE_TEST_VARIANTS); never use in production"])
             return MetricsWiring.metered(try DKIMWiring.wrap(TestVariantPlanner(), cfg))
-        }
-        if ProcessInfo.processInfo.environment[TestVariantPlanner.environmentVariable] == TestVariantPlanner.passThroughValue {
+        case TestVariantPlanner.passThroughValue:
             log.warning("startup", metadata: ["warning": "BENCH-ONLY pass-through planner active (PIXELGATE_TEST_VARIANTS): trackers are NOT filtered; never use in production"])
             return MetricsWiring.metered(PassThroughPlanner())
+        default:
+            return MetricsWiring.metered(try DKIMWiring.wrap(try makePlanner(cfg), cfg))
         }
-        return MetricsWiring.metered(try DKIMWiring.wrap(try makePlanner(cfg), cfg))
     }
 
     /// RelaySettings from the config, loading certificates and credential files.
