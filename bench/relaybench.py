@@ -7,9 +7,11 @@ SQLite state dir in a temp dir) and cleans up after itself. Direct and through-p
 measured in the same invocation, back to back, so their ratio is meaningful on a noisy machine.
 Each subcommand prints human lines on stderr and ONE JSON object (the result rows) on stdout:
   throughput BIN EML    smtp-source -s 20 -m N -F EML: direct, via pixelgate (no consent), via (consent),
-                        via the pass-through planner (relay layer alone); 3 alternating rounds each
-                        (BENCH_ROUNDS), medians, CPU per message and the budget at 0.6; BENCH_MODES
-                        (comma-separated: no_consent, consent, relay_only) runs only those
+                        via the pass-through planner (relay layer alone), and via Postfix's smtpd as a
+                        before-queue proxy (postfix_proxy: the non-queueing C hop, a reference;
+                        bench/postfixhop.py); 3 alternating rounds each (BENCH_ROUNDS), medians, CPU per
+                        message and the budget at 0.6; BENCH_MODES (comma-separated: no_consent,
+                        consent, relay_only, postfix_proxy) runs only those
   latency BIN EML       sequential sessions, 50 KB newsletter built from EML (QP lines within 76
                         octets; also the rounds 1-3 message with ~85-octet lines): median/p99
   memory BIN EML        100 concurrent sessions x 10 MB (1 MB HTML + 9 MB base64): pixelgate VmHWM
@@ -117,6 +119,10 @@ class Relay:
 
     def fds(self) -> int:
         return len(os.listdir(f"/proc/{self.proc.pid}/fd"))
+
+    def delivered(self) -> int:
+        """Messages relayed with upstream's 250 (the `relayed` log lines with status=sent)."""
+        return self.count_events("relayed", "status", "sent")
 
     def count_events(self, event: str, key: str = "", value: str = "") -> int:
         n = 0
@@ -275,13 +281,21 @@ def percentile(xs: list[float], p: float) -> float:
 
 # ---------- subcommands ----------
 
-# The throughput modes: (row key, consent granted, extra environment for `serve`). `relay_only` runs
-# the relay with its pass-through planner (PIXELGATE_TEST_VARIANTS=pass-through: no engine, no
-# consent lookup, no delivery records), so the table shows what the relay layer alone costs.
+def postfix_hop(binary: str, root: Path, upstream_port: int):
+    from postfixhop import PostfixProxyHop
+    return PostfixProxyHop(root, upstream_port)
+
+
+# The throughput modes: row key -> the hop under test, started in front of the sink (`port`,
+# `cpu_seconds()`, `delivered()`, `stop()`). `relay_only` runs the relay with its pass-through planner
+# (PIXELGATE_TEST_VARIANTS=pass-through: no engine, no consent lookup, no delivery records), so the
+# table shows what the relay layer alone costs. `postfix_proxy` is no pixelgate at all: Postfix's smtpd
+# as a before-queue proxy (bench/postfixhop.py), the non-queueing C hop, for reference.
 THROUGHPUT_MODES = [
-    ("no_consent", False, None),
-    ("consent", True, None),
-    ("relay_only", False, {"PIXELGATE_TEST_VARIANTS": "pass-through"}),
+    ("no_consent", lambda b, root, up: Relay(b, root, up, consent=False)),
+    ("consent", lambda b, root, up: Relay(b, root, up, consent=True)),
+    ("relay_only", lambda b, root, up: Relay(b, root, up, consent=False, env={"PIXELGATE_TEST_VARIANTS": "pass-through"})),
+    ("postfix_proxy", postfix_hop),
 ]
 
 
@@ -297,10 +311,10 @@ def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: in
     rows = {}
     try:
         smtp_source(sink.port, eml, sessions, min(500, count))  # warm-up
-        for name, consent, env in THROUGHPUT_MODES:
+        for name, start in THROUGHPUT_MODES:
             if modes and name not in modes:
                 continue
-            relay = Relay(binary, tmp / name, sink.port, consent, env=env)
+            relay = start(binary, tmp / name, sink.port)
             try:
                 smtp_source(relay.port, eml, sessions, min(500, count))  # warm-up (caches, pool)
                 # Alternate direct and through-pixelgate runs; the median of each damps the noise
@@ -320,13 +334,13 @@ def cmd_throughput(binary: str, eml: Path, count: int, sessions: int, rounds: in
                     budgets.append({"budget_us": cores / (0.6 * directs[-1]) * 1e6 - (sink_s + source_s) / count * 1e6,
                                     "cores": cores, "sink_us": sink_s / count * 1e6, "source_us": source_s / count * 1e6})
                 direct, via = statistics.median(directs), statistics.median(vias)
-                kept = relay.count_events("relayed", "status", "sent")
+                kept = relay.delivered()
             finally:
                 relay.stop()
             rows[name] = {"direct": direct, "via": via, "ratio": via / direct, "relayed_sent": kept,
                           "cpu_us_per_msg": statistics.median(cpus), "direct_runs": directs, "via_runs": vias,
                           **{k: statistics.median(b[k] for b in budgets) for k in budgets[0]}}
-            log(f"throughput {name}: direct {direct:.0f} msg/s, via pixelgate {via:.0f} msg/s, ratio {via / direct:.2f}, "
+            log(f"throughput {name}: direct {direct:.0f} msg/s, via the hop {via:.0f} msg/s, ratio {via / direct:.2f}, "
                 f"{statistics.median(cpus):.0f} us CPU/msg (medians of {rounds}: direct {[round(x) for x in directs]}, "
                 f"via {[round(x) for x in vias]})")
     finally:
