@@ -5,7 +5,7 @@
 # 3. starts a throwaway PostgreSQL cluster for the store conformance suite
 # 4. swift test (unit, golden, chunk-split, store conformance on SQLite and PostgreSQL)
 # 5. pytest e2e/ (swaks, a private Postfix instance, smtp-sink, LMTP, faults, smuggling, limits)
-# 6. the tracker corpus, both consent modes, with the release binary
+# 6. the tracker corpus (../shared/corpus, then Tests/corpus-probe), both consent modes, release binary
 # Exits non-zero on the first failure.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -43,6 +43,11 @@ step "tracker corpus"
 if [ -f "$corpus/check.py" ]; then
   for mode in none declared; do
     python3 "$corpus/check.py" --dir "$corpus" --consent-mode "$mode" \
+      --cmd "$root/.build/release/pixelgate filter --recipient {rcpt} --consent {consent}"
+  done
+  # The probe corpus: shapes the shared corpus does not have (Tests/corpus-probe/README.md).
+  for mode in none declared; do
+    python3 "$corpus/check.py" --dir "$root/Tests/corpus-probe" --consent-mode "$mode" \
       --cmd "$root/.build/release/pixelgate filter --recipient {rcpt} --consent {consent}"
   done
 else

@@ -333,14 +333,13 @@ enum CSSScanner {
         return s
     }
 
-    /// Class names (lower-cased) of top-level rules whose selector list is made of simple class
-    /// selectors (`.x`, `img.x`, `.a, .b`) and whose declarations hide the box (display:none,
-    /// visibility:hidden, opacity:0, max-height:0, ...). Rules inside @media and other at-rules are
-    /// ignored (they hide only in some clients).
-    static func hiddenClasses(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, into out: inout Set<String>, limit: Int) {
+    /// Each rule of a style sheet at this level, in order: `body(selector, block)` with both trimmed
+    /// of nothing (the selector is raw up to `{`; the block is inside the braces). At-rules come as
+    /// rules whose selector starts with `@`; their blocks are not entered. `body` returns false to stop.
+    static func forEachRule(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, _ body: (Range<Int>, Range<Int>) -> Bool) {
         var i = range.lowerBound
         let end = range.upperBound
-        while i < end && out.count < limit {
+        while i < end {
             // Selector: up to '{' (skipping comments).
             let selStart = i
             while i < end && p[i] != 0x7B && p[i] != 0x7D {
@@ -360,19 +359,100 @@ enum CSSScanner {
                 if c == 0x7B { depth += 1 } else if c == 0x7D { depth -= 1 }
                 i += 1
             }
-            let block = blockStart..<max(blockStart, i - 1)
-            let sel = ASCII.trim(p, selector)
-            if sel.isEmpty || p[sel.lowerBound] == 0x40 { continue } // at-rule
-            guard InlineStyle(p, block).hidden.hidesBox else { continue }
-            var names: [String] = []
-            var ok = true
-            for part in ASCII.string(p, sel).split(separator: ",") {
-                let t = part.trimmingCharacters(in: .whitespacesAndNewlines)
-                guard let dot = t.firstIndex(of: "."), t[t.index(after: dot)...].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
-                      t[t.startIndex..<dot].allSatisfy({ $0.isLetter || $0.isNumber }) else { ok = false; break }
-                names.append(String(t[t.index(after: dot)...]).lowercased())
-            }
-            if ok { for n in names where !n.isEmpty { out.insert(n) } }
+            guard body(selector, blockStart..<max(blockStart, i - 1)) else { return }
         }
+    }
+
+    /// What a style sheet's class rules do to the elements that carry the class (names lower-cased).
+    struct ClassRules {
+        /// Top-level rules whose selector list is made of simple class selectors (`.x`, `img.x`,
+        /// `.a, .b`) and whose declarations hide the box (display:none, visibility:hidden, opacity:0,
+        /// max-height:0, ...). Rules inside @media and other at-rules hide only in some clients.
+        var hidden = Set<String>()
+        /// Such rules that size the box to at most `tinySide` CSS pixels both ways (`.px{width:1px;height:1px}`).
+        var tiny = Set<String>()
+        /// Classes that a rule inside `@media` or `@supports` shows again: responsive and dark-mode
+        /// e-mail hides a mobile-only block or a dark logo inline (`display:none; max-height:0`) and
+        /// reveals it by class in a media query (`.mob { display:block !important }`). The classes are
+        /// those of each selector's subject (its last compound: `dark-logo` in `[data-ogsc]
+        /// .dark-logo`, `mob` in `table.mob`), for rules whose declarations show a box (`display`
+        /// other than none, `visibility: visible`, a non-zero or `none`/`auto` (max-)height or
+        /// (max-)width, a non-zero `opacity`) and hide nothing.
+        var revealed = Set<String>()
+        static let tinySide = 2
+        var count: Int { hidden.count + tiny.count + revealed.count }
+    }
+
+    /// Adds the class rules of `p[range]` to `out` until it holds `limit` names.
+    static func classRules(_ p: UnsafeRawBufferPointer, _ range: Range<Int>, into out: inout ClassRules, limit: Int, depth: Int = 0) {
+        forEachRule(p, range) { selector, block in
+            let sel = ASCII.trim(p, selector)
+            guard !sel.isEmpty else { return true }
+            if p[sel.lowerBound] == 0x40 { // at-rule
+                if depth < 4, ASCII.matchesLower(p, sel.lowerBound, "@media") || ASCII.matchesLower(p, sel.lowerBound, "@supports") {
+                    classRules(p, block, into: &out, limit: limit, depth: depth + 1)
+                }
+                return out.count < limit
+            }
+            let style = InlineStyle(p, block)
+            if depth > 0 {
+                guard style.hidden.isEmpty, shows(p, block) else { return true }
+                for name in subjectClasses(ASCII.string(p, sel)) where out.count < limit { out.revealed.insert(name) }
+            } else if style.hidden.hidesBox {
+                for name in simpleClasses(ASCII.string(p, sel)) ?? [] { out.hidden.insert(name) }
+            } else if let w = style.width, let h = style.height, w <= ClassRules.tinySide, h <= ClassRules.tinySide {
+                for name in simpleClasses(ASCII.string(p, sel)) ?? [] { out.tiny.insert(name) }
+            }
+            return out.count < limit
+        }
+    }
+
+    /// The class names of a selector list made only of simple class selectors (`.x`, `img.x`), or nil.
+    static func simpleClasses(_ selectors: String) -> [String]? {
+        var names: [String] = []
+        for part in selectors.split(separator: ",") {
+            let t = part.trimmingCharacters(in: .whitespacesAndNewlines)
+            guard let dot = t.firstIndex(of: "."), t[t.index(after: dot)...].allSatisfy({ $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" }),
+                  t[t.startIndex..<dot].allSatisfy({ $0.isLetter || $0.isNumber }) else { return nil }
+            let name = t[t.index(after: dot)...]
+            if !name.isEmpty { names.append(name.lowercased()) }
+        }
+        return names
+    }
+
+    /// The class names of each selector's subject (its last compound selector).
+    static func subjectClasses(_ selectors: String) -> [String] {
+        var names: [String] = []
+        for part in selectors.split(separator: ",") {
+            let subject = part.split(whereSeparator: { $0 == " " || $0 == "\t" || $0 == "\n" || $0 == "\r" || $0 == ">" || $0 == "+" || $0 == "~" }).last ?? ""
+            for cls in subject.split(separator: ".", omittingEmptySubsequences: false).dropFirst() {
+                let name = cls.prefix(while: { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" })
+                if !name.isEmpty && name.count <= 64 { names.append(name.lowercased()) }
+            }
+        }
+        return names
+    }
+
+    /// A declaration list that makes a box visible (see `ClassRules.revealed`).
+    static func shows(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        while i < r.upperBound {
+            let semi = ASCII.find(0x3B, p, from: i, to: r.upperBound) ?? r.upperBound
+            if let colon = ASCII.find(0x3A, p, from: i, to: semi) {
+                let name = ASCII.trim(p, i..<colon), value = ASCII.trim(p, (colon + 1)..<semi)
+                if !value.isEmpty {
+                    if ASCII.equalsLower(p, name, "display") { return !ASCII.matchesLower(p, value.lowerBound, "none") }
+                    if ASCII.equalsLower(p, name, "visibility") { return ASCII.matchesLower(p, value.lowerBound, "visible") }
+                    if ASCII.equalsLower(p, name, "max-height") || ASCII.equalsLower(p, name, "height")
+                        || ASCII.equalsLower(p, name, "max-width") || ASCII.equalsLower(p, name, "width")
+                        || ASCII.equalsLower(p, name, "opacity") {
+                        if ASCII.matchesLower(p, value.lowerBound, "none") || ASCII.matchesLower(p, value.lowerBound, "auto") { return true }
+                        if let (v, _) = InlineStyle.number(p, value), v > 0 { return true }
+                    }
+                }
+            }
+            i = semi + 1
+        }
+        return false
     }
 }

@@ -57,12 +57,16 @@ struct ScanState {
     static let maxPending = 1024
     /// Most nested hidden elements tracked (deeper ones still count as inside a hidden wrapper).
     static let maxHiddenDepth = 256
-    /// Hashes (ScanState.classHash) of the class names hidden by top-level `<style>` rules.
-    var hiddenClasses: Set<UInt64> = []
-    /// One bit per (hash & 63) of `hiddenClasses`: most class tokens are rejected without hashing the set.
-    var hiddenClassMask: UInt64 = 0
-    /// Most hidden class names remembered.
-    static let maxHiddenClasses = 256
+    /// The `<style>` class rules seen so far (CSSScanner.ClassRules, at most `maxClassRules` names)
+    /// and their hashes: a hidden class hides an element, a tiny class sizes one that has no size of
+    /// its own, and a revealed class (shown again inside `@media`) cancels the element's hiding, so
+    /// neither it nor what it wraps counts as hidden.
+    var classRules = CSSScanner.ClassRules()
+    var hiddenClasses = ClassSet()
+    var tinyClasses = ClassSet()
+    var revealedClasses = ClassSet()
+    /// Most class names remembered from style sheets.
+    static let maxClassRules = 512
     /// Start tag range of the open `<amp-analytics>`, if any.
     var ampAnalytics: (info: ElementInfo, purposes: [String]?)?
     /// Declared purposes of the last start tag handled by the extractor.

@@ -28,7 +28,11 @@ extension ScanState {
         var hidden = style.hidden
         if tag.has(.hidden) { hidden.insert(.hiddenAttribute) }
         if let lay = tag.attr(.layout), ASCII.equalsLower(p, ASCII.trim(p, lay.value), "nodisplay") { hidden.insert(.noDisplayLayout) }
-        if !hiddenClasses.isEmpty, let cl = tag.attr(.class), hasHiddenClass(cl.value) { hidden.insert(.hiddenByClass) }
+        let classes = tag.attr(.class)?.value
+        if let cl = classes {
+            if hiddenClasses.containsAny(p, cl) { hidden.insert(.hiddenByClass) }
+            if !hidden.isEmpty, revealedClasses.containsAny(p, cl) { hidden = [] }
+        }
 
         guard tag.present & ScanState.urlBits != 0 else { return hidden }
         if kind == .base {
@@ -42,6 +46,10 @@ extension ScanState {
                              hidden: hidden, inHiddenWrapper: !hiddenStack.isEmpty)
         el.width = style.width ?? tag.attr(.width).flatMap { InlineStyle.attributePixels(p, $0.value) }
         el.height = style.height ?? tag.attr(.height).flatMap { InlineStyle.attributePixels(p, $0.value) }
+        if el.width == nil, el.height == nil, let cl = classes, tinyClasses.containsAny(p, cl) {
+            el.width = 1 // sized by a style sheet class to at most 2x2
+            el.height = 1
+        }
         if let a = tag.attr(.alt) { el.alt = decodedString(a.value) }
 
         switch kind {
@@ -209,29 +217,13 @@ extension ScanState {
         Array(name.utf8).withUnsafeBytes { classHash($0, 0..<$0.count) }
     }
 
-    func hasHiddenClass(_ r: Range<Int>) -> Bool {
-        var i = r.lowerBound
-        while i < r.upperBound {
-            while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
-            let s = i
-            while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
-            guard i > s && i - s <= 64 else { continue }
-            let h = ScanState.classHash(p, s..<i)
-            if hiddenClassMask & (1 << (h & 63)) != 0 && hiddenClasses.contains(h) { return true }
-        }
-        return false
-    }
-
     /// `<style>` element content.
     mutating func styleBlock(_ content: Range<Int>, styleTag: Range<Int>) {
-        if hiddenClasses.count < ScanState.maxHiddenClasses {
-            var names = Set<String>()
-            CSSScanner.hiddenClasses(p, content, into: &names, limit: ScanState.maxHiddenClasses - hiddenClasses.count)
-            for n in names {
-                let h = ScanState.classHash(n)
-                hiddenClasses.insert(h)
-                hiddenClassMask |= 1 << (h & 63)
-            }
+        if classRules.count < ScanState.maxClassRules {
+            CSSScanner.classRules(p, content, into: &classRules, limit: ScanState.maxClassRules)
+            hiddenClasses.insert(classRules.hidden)
+            tinyClasses.insert(classRules.tiny)
+            revealedClasses.insert(classRules.revealed)
         }
         var found = [CSSURL]()
         CSSScanner.scan(p, content, inline: false, into: &found)
@@ -261,5 +253,35 @@ extension ScanState {
             }
             i = j + 1
         }
+    }
+}
+
+/// Hashes (ScanState.classHash) of class names, with one bit per (hash & 63) so that most class
+/// tokens of an element are rejected without a set look-up.
+struct ClassSet {
+    private var hashes: Set<UInt64> = []
+    private var mask: UInt64 = 0
+
+    mutating func insert(_ names: Set<String>) {
+        for n in names {
+            let h = ScanState.classHash(n)
+            hashes.insert(h)
+            mask |= 1 << (h & 63)
+        }
+    }
+
+    /// One of the whitespace-separated class tokens in `p[r]` is in the set.
+    func containsAny(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
+        guard mask != 0 else { return false }
+        var i = r.lowerBound
+        while i < r.upperBound {
+            while i < r.upperBound && ASCII.isHTMLSpace(p[i]) { i += 1 }
+            let s = i
+            while i < r.upperBound && !ASCII.isHTMLSpace(p[i]) { i += 1 }
+            guard i > s && i - s <= 64 else { continue }
+            let h = ScanState.classHash(p, s..<i)
+            if mask & (1 << (h & 63)) != 0 && hashes.contains(h) { return true }
+        }
+        return false
     }
 }

@@ -3,10 +3,16 @@
 //  - random: a long (>= `minRandomLength`) base62/base64url run that looks machine-generated — upper
 //    and lower case and digits mixed, with frequent character-class changes (words, CamelCase names,
 //    file names and dates do not pass);
-//  - weak: additionally long hex ids / UUIDs (>= `minRandomLength` hex digits) or mixed letter+digit
-//    runs >= `minWeakLength` that change character class often (only used with tiny/hidden rendering).
+//  - weak: additionally long hex ids / UUIDs (>= `minRandomLength` hex digits), mixed letter+digit
+//    runs >= `minWeakLength` that change character class often, or single-case base32/base36 ids
+//    (>= `minSingleCaseLength`, digits and many distinct characters) (only used with tiny/hidden
+//    rendering);
+//  - letters only (no digit): upper and lower case flipping often in short runs, random from
+//    `minLetterOnlyRandomLength`, weak below.
+// A file name made of a word and a short hex content hash (`logo-dark_7cc929933b3e6ac0`,
+// `spacer.1a2b3c4d5e6f7a8b`: asset pipelines' fingerprints, the same for every recipient) is no token.
 // Contract: pure; a trailing file extension is ignored; digits-only runs (timestamps, ids) never count;
-// weak tokens count only in the last path segment or the query.
+// weak tokens count only in the last path segment or the query, unless `weakAnywhere`.
 
 public struct TokenShape: Sendable {
     /// Minimum length of a random-looking token.
@@ -15,6 +21,14 @@ public struct TokenShape: Sendable {
     public var minWeakLength: Int = 12
     /// Minimum ratio of character-class changes per character for a random token.
     public var minTransitionRatio: Double = 0.3
+    /// Minimum length of a single-case (base32 / base36) weak token.
+    public var minSingleCaseLength: Int = 24
+    /// Letters-only (base52) tokens: the case-change ratio they need, and the length from which they
+    /// count as random rather than weak.
+    public var minLetterOnlyTransitionRatio: Double = 0.45
+    public var minLetterOnlyRandomLength: Int = 20
+    /// Longest hex tail of a `word-<hex>` asset fingerprint (longer tails are ids).
+    public var maxFingerprintHex: Int = 20
 
     public init() {}
 
@@ -26,12 +40,14 @@ public struct TokenShape: Sendable {
     /// The strongest token strength among the URL's path segments and query values.
     /// Weak tokens (hex ids, UUIDs) count only in the last path segment and the query: in earlier
     /// segments they are usually asset-store directories (`/users/<uuid>/<hash>/spacer.gif`).
-    public func strength(ofURL url: String) -> Strength {
+    /// With `weakAnywhere` (a tiny image: nothing to show, so no asset directory to excuse) weak
+    /// tokens count in every segment.
+    public func strength(ofURL url: String, weakAnywhere: Bool = false) -> Strength {
         var best = Strength.none
         let candidates = URLParts(url).tokenCandidates
         for c in candidates {
             var s = strength(of: URLParts.percentDecode(String(c.text)))
-            if s == .weak && !c.final { s = .none }
+            if s == .weak && !c.final && !weakAnywhere { s = .none }
             if s > best { best = s }
             if best == .random { break }
         }
@@ -59,7 +75,7 @@ public struct TokenShape: Sendable {
         let run = bytes[bestRun]
         guard run.count >= minWeakLength else { return .none }
         var upper = 0, lower = 0, digit = 0, transitions = 0, hexLetters = 0
-        var upperRuns = 0, lowerRuns = 0
+        var upperRuns = 0, lowerRuns = 0, longestLetterRun = 0, letterRun = 0
         var prev = -1
         for b in run {
             let cls: Int
@@ -68,19 +84,47 @@ public struct TokenShape: Sendable {
             if cls != prev {
                 if prev >= 0 { transitions += 1 }
                 if cls == 0 { upperRuns += 1 } else if cls == 1 { lowerRuns += 1 }
+                letterRun = 0
             }
+            if cls <= 1 { letterRun += 1; longestLetterRun = max(longestLetterRun, letterRun) }
             prev = cls
         }
         let letters = upper + lower
+        if isFingerprint(run) { return .none }
         if run.count >= minRandomLength && upper >= 2 && lower >= 2 && digit >= 1 && upperRuns >= 3 && lowerRuns >= 3
             && Double(transitions) / Double(run.count) >= minTransitionRatio {
             return .random
+        }
+        // Base52 (a base62 id that happens to have no digit, about 2% of 22-character ones): case flips
+        // often and never runs long, unlike CamelCase words (`SummerSaleHero`: "ummer", ratio 0.3).
+        if digit == 0 && run.count >= minRandomLength && upperRuns >= 4 && lowerRuns >= 4 && longestLetterRun <= 5
+            && Double(transitions) / Double(run.count) >= minLetterOnlyTransitionRatio {
+            return run.count >= minLetterOnlyRandomLength ? .random : .weak
         }
         // Weak: hex ids / UUIDs, or mixed alphanumerics that change class often (not words or dates).
         let hexOnly = upper == 0 && lower == hexLetters
         if hexOnly && digit >= 2 && lower >= 2 && digit + lower >= minRandomLength { return .weak }
         if digit >= 2 && letters >= 2 && digit + letters >= minWeakLength
             && Double(transitions) / Double(run.count) >= minTransitionRatio { return .weak }
+        // Single-case base32/base36 ids (`GEZDGNBVGY3TQOJQ...`): letters of one case and digits only,
+        // long, and with many distinct characters (not a word, a repeated pattern or a date).
+        if (upper == 0 || lower == 0) && digit >= 3 && letters >= 8 && digit + letters == run.count
+            && run.count >= minSingleCaseLength && Set(run).count >= 16 { return .weak }
         return .none
+    }
+
+    /// `<word>[-_.]<hex>`: letters (and separators) only before the last separator, then 8 to
+    /// `maxFingerprintHex` lower-case hex digits with at least one digit and one letter.
+    func isFingerprint(_ run: ArraySlice<UInt8>) -> Bool {
+        guard let sep = run.lastIndex(where: { $0 == 0x2D || $0 == 0x5F || $0 == 0x2E }) else { return false }
+        let head = run[run.startIndex..<sep], tail = run[(sep + 1)...]
+        guard tail.count >= 8, tail.count <= maxFingerprintHex,
+              tail.allSatisfy({ ASCII.isDigit($0) || (0x61...0x66).contains($0) }),
+              tail.contains(where: ASCII.isDigit), tail.contains(where: { !ASCII.isDigit($0) }) else { return false }
+        var letters = 0
+        for b in head {
+            if ASCII.isAlpha(b) { letters += 1 } else if !(b == 0x2D || b == 0x5F || b == 0x2E) { return false }
+        }
+        return letters >= 3
     }
 }

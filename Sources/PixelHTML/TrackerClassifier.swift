@@ -101,8 +101,13 @@ public struct TrackerClassifier: Sendable {
             ev.append(.signature(sig.id))
         } else if r.element.tagName == "amp-pixel" || r.element.tagName == "amp-analytics" {
             ev.append(.signature(r.element.tagName))
-        } else if let kw = trackingPathKeyword(parts), tokenShape.strength(ofURL: effective) != .none {
-            ev.append(.signature("tracking-path:" + kw))
+        } else if let kw = trackingPathKeyword(parts) {
+            if tokenShape.strength(ofURL: effective) != .none {
+                ev.append(.signature("tracking-path:" + kw))
+            } else if rendersAsBeacon(r), Self.hasNumericID(parts) {
+                // `open.php?M=4821937&L=88&N=311`: list managers number their messages and subscribers.
+                ev.append(.signature("tracking-path:" + kw + "+id"))
+            }
         }
         for rcpt in recipients {
             if let form = RecipientIdentifier.find(in: r.url, address: rcpt) {
@@ -113,6 +118,26 @@ public struct TrackerClassifier: Sendable {
         if let h = hiddenWithToken(r, effective) { ev.append(.hiddenWithToken(h)) }
         if let rule = rule(matching: r.url) { ev.append(.rule(rule.id)) }
         return ev
+    }
+
+    /// Tiny (both sides at most `tinyMaxSide`), one side 0 or 1, or hidden: an image nobody sees.
+    func rendersAsBeacon(_ r: Resource) -> Bool {
+        let el = r.element
+        let tiny = (el.width.map { $0 <= tinyMaxSide } ?? false) && (el.height.map { $0 <= tinyMaxSide } ?? false)
+        let thin = el.width == 1 || el.height == 1 || el.width == 0 || el.height == 0
+        return tiny || thin || el.hidden.hidesBox || el.inHiddenWrapper
+    }
+
+    /// A query value of at least 5 digits (a message or subscriber number).
+    static func hasNumericID(_ parts: URLParts) -> Bool {
+        let u = parts.pathAndQuery.utf8
+        guard let q = u.firstIndex(of: 0x3F) else { return false }
+        for pair in u[u.index(after: q)...].split(whereSeparator: { $0 == 0x26 || $0 == 0x3B }) {
+            guard let eq = pair.firstIndex(of: 0x3D) else { continue }
+            let v = pair[pair.index(after: eq)...]
+            if v.count >= 5, v.count <= 20, v.allSatisfy(ASCII.isDigit) { return true }
+        }
+        return false
     }
 
     /// The first path segment (before the query) that is a tracking keyword.
@@ -159,11 +184,15 @@ public struct TrackerClassifier: Sendable {
             let tiny = (w.map { $0 <= tinyMaxSide } ?? false) && (h.map { $0 <= tinyMaxSide } ?? false)
             let thin = w == 1 || h == 1 || w == 0 || h == 0
             // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF.
+            // Unless it describes itself: a beacon has no alt text (an animation or a countdown
+            // timer with a per-send id does).
             let unsizedGIF = w == nil && h == nil && r.vector != .video && Self.gifOrNoExtension(url)
+                && (el.alt ?? "").allSatisfy { $0 == " " || $0 == "*" || $0 == "." || $0 == "-" }
             // The token shape is looked at only when the rendering could make it a beacon (it
             // parses the URL; most images of a newsletter are sized content).
             guard tiny || thin || el.hidden.hidesBox || el.inHiddenWrapper || unsizedGIF else { return nil }
-            let strength = tokenShape.strength(ofURL: url)
+            // A tiny image shows nothing, so an id anywhere in its path counts (`/t/<hex>/<hex>/spacer.gif`).
+            let strength = tokenShape.strength(ofURL: url, weakAnywhere: tiny)
             guard strength != .none else { return nil }
             let sizeLabel = "\(w.map(String.init) ?? "?")x\(h.map(String.init) ?? "?")"
             if tiny || thin { return "\(sizeLabel) + token" }
@@ -175,10 +204,12 @@ public struct TrackerClassifier: Sendable {
         case .srcset, .cssInline, .cssBlock, .backgroundAttr, .vml, .link, .import, .font:
             let strength = tokenShape.strength(ofURL: url)
             guard strength != .none else { return nil }
-            guard strength == .random else {
-                if el.hidden.hidesBox || el.inHiddenWrapper { return "hidden + token" }
-                return nil
-            }
+            let hidden = el.hidden.hidesBox || el.inHiddenWrapper
+            guard strength == .random else { return hidden ? "hidden + token" : nil }
+            // A box drawn at a real size (`height:280px` hero, 24px icon cell) shows its background:
+            // the URL is content even when its handle looks random (image CDNs' opaque ids).
+            let sized = (el.width.map { $0 > tinyMaxSide } ?? false) || (el.height.map { $0 > tinyMaxSide } ?? false)
+            if sized && !hidden && (r.vector == .cssInline || r.vector == .backgroundAttr) { return nil }
             return "\(r.vector.rawValue) + token"
         }
     }
