@@ -88,6 +88,9 @@ public struct ElementInfo: Sendable, Hashable {
     public var inHiddenWrapper: Bool
     /// The decoded `alt` attribute, when present.
     public var alt: String?
+    /// Drawn at a percentage of its container (`width:100%`, `width="50%"`): a visible box whatever
+    /// its own size (`width`/`height` stay nil for percentages).
+    public var relativeSize = false
 
     public init(tagName: String, range: Range<Int>, endRange: Range<Int>? = nil, width: Int? = nil, height: Int? = nil,
                 hidden: HiddenFlags = [], inHiddenWrapper: Bool = false, alt: String? = nil) {

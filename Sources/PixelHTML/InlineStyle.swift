@@ -1,5 +1,6 @@
 // InlineStyle: reads the declarations of a `style` attribute that decide whether an element is
-// rendered and how big it is: display, visibility, opacity, (max-)height, (max-)width, font-size,
+// rendered and how big it is (in pixels, capped by max-width/max-height, or relative to its container
+// when a percentage): display, visibility, opacity, (max-)height, (max-)width, font-size,
 // mso-hide, and the off-screen and zero-area tricks (position with a far negative left/top/right/
 // bottom, a far negative margin, clip, clip-path, transform: OffScreen.swift). Contract: tolerant of
 // case, spacing, `!important` and junk; unknown units leave the size unknown; lengths are parsed as
@@ -9,6 +10,13 @@ struct InlineStyle {
     var hidden: HiddenFlags = []
     var width: Int?
     var height: Int?
+    /// `max-width` / `max-height` in CSS pixels (a cap on the drawn size).
+    var maxWidth: Int?
+    var maxHeight: Int?
+    /// `width` or `height` is a percentage of at least `InlineStyle.drawnPercent`: the box is drawn
+    /// at the size of its container, whatever the image's own size.
+    var relativeSize = false
+    static let drawnPercent = 10.0
     /// `position` is absolute, fixed or relative (offsets move the box).
     private var positioned = false
     /// A left/top/right/bottom offset far out of view (applies when positioned).
@@ -45,12 +53,12 @@ struct InlineStyle {
         case 5:
             if ASCII.equalsLower(p, name, "width"), let (v, px) = InlineStyle.number(p, value) {
                 if v == 0 { hidden.insert(.zeroWidth) }
-                if px { width = Int(v) }
+                if px { width = Int(v) } else if InlineStyle.isPercent(p, value), v >= InlineStyle.drawnPercent { relativeSize = true }
             }
         case 6:
             if ASCII.equalsLower(p, name, "height"), let (v, px) = InlineStyle.number(p, value) {
                 if v == 0 { hidden.insert(.zeroHeight) }
-                if px { height = Int(v) }
+                if px { height = Int(v) } else if InlineStyle.isPercent(p, value), v >= InlineStyle.drawnPercent { relativeSize = true }
             }
         case 7:
             if ASCII.equalsLower(p, name, "display"), ASCII.matchesLower(p, value.lowerBound, "none") { hidden.insert(.displayNone) }
@@ -63,7 +71,10 @@ struct InlineStyle {
                 positioned = true
             }
         case 9:
-            if ASCII.equalsLower(p, name, "max-width"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxWidth) }
+            if ASCII.equalsLower(p, name, "max-width"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroMaxWidth) }
+                if px { maxWidth = Int(v) }
+            }
             if ASCII.equalsLower(p, name, "font-size"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.fontSizeZero) }
             if ASCII.equalsLower(p, name, "clip-path"), OffScreen.isZeroClipPath(p, value) { hidden.insert(.clippedAway) }
             if ASCII.equalsLower(p, name, "transform"), OffScreen.isZeroScale(p, value) { hidden.insert(.clippedAway) }
@@ -72,7 +83,10 @@ struct InlineStyle {
                ASCII.matchesLower(p, value.lowerBound, "hidden") || ASCII.matchesLower(p, value.lowerBound, "collapse") {
                 hidden.insert(.visibilityHidden)
             }
-            if ASCII.equalsLower(p, name, "max-height"), let (v, _) = InlineStyle.number(p, value), v == 0 { hidden.insert(.zeroMaxHeight) }
+            if ASCII.equalsLower(p, name, "max-height"), let (v, px) = InlineStyle.number(p, value) {
+                if v == 0 { hidden.insert(.zeroMaxHeight) }
+                if px { maxHeight = Int(v) }
+            }
             if ASCII.equalsLower(p, name, "margin-top"), OffScreen.isFarNegative(p, value) { hidden.insert(.offScreen) }
         case 11:
             if ASCII.equalsLower(p, name, "margin-left"), OffScreen.isFarNegative(p, value) { hidden.insert(.offScreen) }
@@ -104,6 +118,20 @@ struct InlineStyle {
         let px = unit.isEmpty ? (u == r.upperBound || ASCII.isHTMLSpace(p[u]) || p[u] == 0x21) : ASCII.equalsLower(p, unit, "px")
         if !unit.isEmpty || px { return (v, px) }
         return (v, false) // e.g. '%': not a pixel size
+    }
+
+    /// The value's number is followed by `%`.
+    static func isPercent(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Bool {
+        var i = r.lowerBound
+        while i < r.upperBound && (ASCII.isDigit(p[i]) || p[i] == 0x2E || p[i] == 0x2B) { i += 1 }
+        return i < r.upperBound && p[i] == 0x25
+    }
+
+    /// An HTML `width`/`height` attribute given as a percentage ("100%"): its number, else nil.
+    static func attributePercent(_ p: UnsafeRawBufferPointer, _ r: Range<Int>) -> Double? {
+        let t = ASCII.trim(p, r)
+        guard isPercent(p, t), let (v, _) = number(p, t) else { return nil }
+        return v
     }
 
     /// An HTML `width`/`height` attribute value in pixels ("1", "1px", " 1 "); nil for percentages.

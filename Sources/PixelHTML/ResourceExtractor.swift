@@ -46,6 +46,12 @@ extension ScanState {
                              hidden: hidden, inHiddenWrapper: !hiddenStack.isEmpty)
         el.width = style.width ?? tag.attr(.width).flatMap { InlineStyle.attributePixels(p, $0.value) }
         el.height = style.height ?? tag.attr(.height).flatMap { InlineStyle.attributePixels(p, $0.value) }
+        // max-width / max-height cap the drawn size (`max-width:1px;max-height:1px` on an unsized image).
+        if let m = style.maxWidth, el.width.map({ $0 > m }) ?? true { el.width = m }
+        if let m = style.maxHeight, el.height.map({ $0 > m }) ?? true { el.height = m }
+        el.relativeSize = style.relativeSize || [tag.attr(.width), tag.attr(.height)].contains {
+            $0.map { InlineStyle.attributePercent(p, $0.value).map { $0 >= InlineStyle.drawnPercent } ?? false } ?? false
+        }
         if el.width == nil, el.height == nil, let cl = classes, tinyClasses.containsAny(p, cl) {
             el.width = 1 // sized by a style sheet class to at most 2x2
             el.height = 1

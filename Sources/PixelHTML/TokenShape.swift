@@ -42,10 +42,11 @@ public struct TokenShape: Sendable {
     /// segments they are usually asset-store directories (`/users/<uuid>/<hash>/spacer.gif`).
     /// With `weakAnywhere` (a tiny image: nothing to show, so no asset directory to excuse) weak
     /// tokens count in every segment.
-    public func strength(ofURL url: String, weakAnywhere: Bool = false) -> Strength {
+    /// With `finalOnly`, only the last path segment and the query count, whatever the strength.
+    public func strength(ofURL url: String, weakAnywhere: Bool = false, finalOnly: Bool = false) -> Strength {
         var best = Strength.none
         let candidates = URLParts(url).tokenCandidates
-        for c in candidates {
+        for c in candidates where c.final || !finalOnly {
             var s = strength(of: URLParts.percentDecode(String(c.text)))
             if s == .weak && !c.final && !weakAnywhere { s = .none }
             if s > best { best = s }
@@ -105,12 +106,34 @@ public struct TokenShape: Sendable {
         let hexOnly = upper == 0 && lower == hexLetters
         if hexOnly && digit >= 2 && lower >= 2 && digit + lower >= minRandomLength { return .weak }
         if digit >= 2 && letters >= 2 && digit + letters >= minWeakLength
-            && Double(transitions) / Double(run.count) >= minTransitionRatio { return .weak }
+            && Double(transitions) / Double(run.count) >= minTransitionRatio && mixedWithoutSeparators(run) { return .weak }
         // Single-case base32/base36 ids (`GEZDGNBVGY3TQOJQ...`): letters of one case and digits only,
         // long, and with many distinct characters (not a word, a repeated pattern or a date).
         if (upper == 0 || lower == 0) && digit >= 3 && letters >= 8 && digit + letters == run.count
             && run.count >= minSingleCaseLength && Set(run).count >= 16 { return .weak }
         return .none
+    }
+
+    /// The mixed letter+digit rule holds on the longest piece between separators (`-_.~`) too:
+    /// separators alone make words and sizes change class often (`rule-grey-600x1`).
+    func mixedWithoutSeparators(_ run: ArraySlice<UInt8>) -> Bool {
+        var best = run.startIndex..<run.startIndex
+        var s = run.startIndex
+        for i in run.indices where !ASCII.isAlnum(run[i]) {
+            if i - s > best.count { best = s..<i }
+            s = i + 1
+        }
+        if run.endIndex - s > best.count { best = s..<run.endIndex }
+        if best.count == run.count { return true }
+        guard best.count >= minWeakLength else { return false }
+        var digit = 0, transitions = 0, prev = -1
+        for b in run[best] {
+            let cls = ASCII.isDigit(b) ? 2 : (ASCII.isUpper(b) ? 0 : 1)
+            if cls == 2 { digit += 1 }
+            if prev >= 0 && cls != prev { transitions += 1 }
+            prev = cls
+        }
+        return digit >= 2 && best.count - digit >= 2 && Double(transitions) / Double(best.count) >= minTransitionRatio
     }
 
     /// `<word>[-_.]<hex>`: letters (and separators) only before the last separator, then 8 to

@@ -166,6 +166,15 @@ public struct TrackerClassifier: Sendable {
         return scheme != Array("http".utf8) && scheme != Array("https".utf8)
     }
 
+    /// True when the URL's last path segment is a photo file name (.jpg, .jpeg, .webp, .avif).
+    static func namesPhoto(_ url: String) -> Bool {
+        let parts = URLParts(url)
+        let path = parts.pathAndQuery.prefix(while: { $0 != "?" })
+        let last = path.split(separator: "/").last ?? ""
+        guard let dot = last.lastIndex(of: ".") else { return false }
+        return ["jpg", "jpeg", "webp", "avif"].contains(last[last.index(after: dot)...].lowercased())
+    }
+
     /// True when the URL's last path segment ends in .gif or has no extension.
     static func gifOrNoExtension(_ url: String) -> Bool {
         let parts = URLParts(url)
@@ -185,8 +194,8 @@ public struct TrackerClassifier: Sendable {
             let thin = w == 1 || h == 1 || w == 0 || h == 0
             // No size at all: the image renders at its intrinsic size, 1x1 for a beacon GIF.
             // Unless it describes itself: a beacon has no alt text (an animation or a countdown
-            // timer with a per-send id does).
-            let unsizedGIF = w == nil && h == nil && r.vector != .video && Self.gifOrNoExtension(url)
+            // timer with a per-send id does), nor a width relative to its container (a static map).
+            let unsizedGIF = w == nil && h == nil && !el.relativeSize && r.vector != .video && Self.gifOrNoExtension(url)
                 && (el.alt ?? "").allSatisfy { $0 == " " || $0 == "*" || $0 == "." || $0 == "-" }
             // The token shape is looked at only when the rendering could make it a beacon (it
             // parses the URL; most images of a newsletter are sized content).
@@ -210,6 +219,9 @@ public struct TrackerClassifier: Sendable {
             // the URL is content even when its handle looks random (image CDNs' opaque ids).
             let sized = (el.width.map { $0 > tinyMaxSide } ?? false) || (el.height.map { $0 > tinyMaxSide } ?? false)
             if sized && !hidden && (r.vector == .cssInline || r.vector == .backgroundAttr) { return nil }
+            // A photo named after the token (`/<space>/<asset id>/<hash>/summer-hero.jpg`) is an asset
+            // store's path: beacons are GIF/PNG or unnamed, and carry their token in the name or query.
+            if !hidden && Self.namesPhoto(url) && tokenShape.strength(ofURL: url, finalOnly: true) != .random { return nil }
             return "\(r.vector.rawValue) + token"
         }
     }

@@ -6,7 +6,7 @@
 import Testing
 @testable import PixelHTML
 
-private func trackerFlags(_ html: String, recipients: [String] = ["reader@example.org"]) -> [Bool] {
+func trackerFlags(_ html: String, recipients: [String] = ["reader@example.org"]) -> [Bool] {
     let c = TrackerClassifier()
     return scanOf(html).resources.map { !c.evidence(for: $0, recipients: recipients).isEmpty }
 }
@@ -125,5 +125,53 @@ private func trackerFlags(_ html: String, recipients: [String] = ["reader@exampl
         bytes.withUnsafeBytes { CSSScanner.classRules($0, 7..<(bytes.count - 8), into: &state, limit: ScanState.maxClassRules) }
         #expect(state.count >= ScanState.maxClassRules - 2 && state.count <= ScanState.maxClassRules + 2)
         #expect(!state.hidden.isEmpty && !state.tiny.isEmpty && !state.revealed.isEmpty)
+    }
+}
+
+/// The second probe (cases 2xx-4xx of Tests/corpus-probe): content that looked like trackers.
+@Suite struct UnseenShapesSecondProbeTests {
+    @Test func keywordSignaturesNeedTheTokenToEndThePath() {
+        #expect(trackerFlags(#"<img src="https://shop.example/open/9c2e7a1f4b6d8035/open-box-deals-banner.jpg" width="600" height="200" alt="Open-box deals">"#) == [false])
+        #expect(trackerFlags(#"<img src="https://shop.example/pixel/3f9a2c7e1b5d8046/pixel-9-obsidian.jpg" width="280" height="280" alt="Pixel 9">"#) == [false])
+        // The endpoints themselves still match, with a file name or a query after the token.
+        #expect(SignatureList.default.firstMatch(URLParts("https://t.example.com/open/K0Hy7TMep6FCiA2Ay-Ailb-pMuDr8IFQb48i4sG6.gif"))?.id == "open-token")
+        #expect(SignatureList.default.firstMatch(URLParts("https://t.example.com/open/ccNBPHSUAHG6T1R7VI4efndf?u=d4dd6e54&c=564"))?.id == "open-token-query")
+        #expect(SignatureList.default.firstMatch(URLParts("https://x.example.com/a/pixel/ccNBPHSUAHG6T1R7VI4efndf"))?.id == "pixel-token")
+        #expect(SignatureList.default.firstMatch(URLParts("https://x.example.com/o/5f0c6a52-8a9e-4c51-9d0e-3b1f2a7c9e44/0c8e1d3a-6b7f-4e2a-9c5d-8f1a2b3c4d5e"))?.id == "o-token-pair")
+    }
+
+    @Test func relativeWidthMeansDrawn() {
+        let map = "https://maps.example/staticmap?center=55.9,-3.1&size=600x300&key=AIzaSyD7Kq2Xw9Lp4Tn8Vb3Hc6Zr1Mj5Qe0Wf8"
+        #expect(trackerFlags(#"<img src="\#(map)" alt="" style="width:100%;max-width:600px;display:block">"#) == [false])
+        #expect(trackerFlags(#"<img src="\#(map)" alt="" width="100%">"#) == [false])
+        // A few percent is no container-wide box; unsized and extension-less with a token, a beacon.
+        #expect(trackerFlags(#"<img src="\#(map)" alt="" width="5%">"#) == [true])
+        #expect(trackerFlags(#"<img src="\#(map)" alt="">"#) == [true])
+    }
+
+    @Test func maxSizesCapTheDrawnSize() {
+        let u = "https://t.example.net/m/Zp4kT9qW2xR7vB3nYc5.png"
+        #expect(trackerFlags(#"<img src="\#(u)" style="max-width:1px;max-height:1px" alt="">"#) == [true])
+        #expect(trackerFlags(#"<img src="\#(u)" width="600" height="300" style="max-width:1px;max-height:1px">"#) == [true])
+        #expect(trackerFlags(#"<img src="\#(u)" width="600" height="300" style="max-width:600px">"#) == [false])
+    }
+
+    @Test func separatorsAloneDoNotMakeAnId() {
+        let shape = TokenShape()
+        #expect(shape.strength(of: "rule-grey-600x1.png") == .none)
+        #expect(shape.strength(of: "banner_2026-06_v2.png") == .none)
+        #expect(trackerFlags(#"<img src="https://pulse.example/static/rule-grey-600x1.png" width="100%" height="1" alt="">"#) == [false])
+        // A long mixed id keeps counting when separators split it into pieces that are ids themselves.
+        #expect(shape.strength(of: "k3j9x0q7m2z8-w5v1t4r6p0n9") == .weak)
+    }
+
+    @Test func photosNamedAfterAnAssetIdAreContentInCSS() {
+        let hero = "https://images.cms.example/8zq3lbx2y1vq/4Kb9DqZ7wLxH2mT1pVcR8s/2a7e4c9f1b3d5e6a8c0f2b4d6e8a0c1f/summer-hero.jpg"
+        #expect(trackerFlags("<style>.hero{background-image:url('\(hero)');height:320px}</style>") == [false])
+        #expect(trackerFlags(#"<td background="\#(hero)" style="background-image:url('\#(hero)')">Surf school</td>"#) == [false, false])
+        // The token in the name, a GIF/PNG name, or a hidden box: still a beacon.
+        #expect(trackerFlags("<style>.x{background-image:url('https://t.example.net/m/7UximOZ3uLIPRW3FbK805qAj/desktop.gif')}</style>") == [true])
+        #expect(trackerFlags("<style>.x{background-image:url('https://t.example.net/bg/Ylbx1xGJok8zJRxwlGDJLcfs.jpg')}</style>") == [true])
+        #expect(trackerFlags(#"<div style="display:none;background-image:url('\#(hero)')">x</div>"#) == [true])
     }
 }
