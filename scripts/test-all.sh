@@ -41,14 +41,12 @@ swift build -c release --product pixelgate
 
 step "tracker corpus"
 if [ -f "$corpus/check.py" ]; then
-  for mode in none declared; do
-    python3 "$corpus/check.py" --dir "$corpus" --consent-mode "$mode" \
-      --cmd "$root/.build/release/pixelgate filter --recipient {rcpt} --consent {consent}"
-  done
-  # The probe corpus: shapes the shared corpus does not have (Tests/corpus-probe/README.md).
-  for mode in none declared; do
-    python3 "$corpus/check.py" --dir "$root/Tests/corpus-probe" --consent-mode "$mode" \
-      --cmd "$root/.build/release/pixelgate filter --recipient {rcpt} --consent {consent}"
+  # The shared corpus, then the probe corpus: shapes the shared one does not have (Tests/corpus-probe/README.md).
+  for dir in "$corpus" "$root/Tests/corpus-probe"; do
+    for mode in none declared; do
+      python3 "$corpus/check.py" --dir "$dir" --consent-mode "$mode" \
+        --cmd "$root/.build/release/pixelgate filter --recipient {rcpt} --consent {consent}"
+    done
   done
 else
   echo "test-all: WARNING: corpus not found at $corpus (set PIXELGATE_CORPUS); corpus check not run" >&2

@@ -6,7 +6,7 @@
 import Testing
 @testable import PixelHTML
 
-func trackerFlags(_ html: String, recipients: [String] = ["reader@example.org"]) -> [Bool] {
+private func trackerFlags(_ html: String, recipients: [String] = ["reader@example.org"]) -> [Bool] {
     let c = TrackerClassifier()
     return scanOf(html).resources.map { !c.evidence(for: $0, recipients: recipients).isEmpty }
 }
